@@ -1,0 +1,25 @@
+//! Access tokens (EdDSA-signed JWTs) and the extractors that turn a bearer token into the
+//! signed-in account. Only `sign-in` holds the private key; every other function verifies
+//! with the public key.
+
+pub mod extract;
+pub mod keys;
+pub mod tokens;
+
+pub use extract::{Authenticated, Authenticator, PasswordChangeOnly};
+pub use tokens::{Claims, TokenIssuer, TokenVerifier};
+
+pub const DEFAULT_ISSUER: &str = "https://enbek.kz/accounts";
+pub const DEFAULT_AUDIENCE: &str = "enbek-api";
+/// Access tokens live 15 minutes at most.
+pub const TOKEN_TTL_SECS: u64 = 900;
+
+use crate::ports::RateLimit;
+
+/// Sign-in lock-out: 10 failures for one login within 15 minutes → 429 until the window ends.
+pub const SIGN_IN_LIMIT: RateLimit = RateLimit { max_events: 10, window: jiff::SignedDuration::from_mins(15) };
+
+/// The rate-limit key of a login's sign-in failures (shared by sign-in and password change).
+pub fn sign_in_key(normalised_login: &str) -> String {
+    format!("signin:{normalised_login}")
+}

@@ -1,0 +1,102 @@
+//! The first security administrator. Every other staff account comes from an approved access
+//! request (ACS-1); this one is created once, by the `bootstrap-admin` function in AWS or by
+//! the local stack's seed.
+
+use crate::audit::AuditEntry;
+use crate::clock::Clock;
+use crate::domain::{password, Account, AccountStatus, Login, PersonName, Role};
+use crate::ports::{AccountStore, CreateAccountError, UniqueKey};
+
+#[derive(Debug)]
+pub struct FirstAdmin {
+    pub account_id: String,
+    pub login: String,
+    /// Shown once to the operator; stored only as its hash.
+    pub temporary_password: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("invalid input: {0}")]
+    Invalid(&'static str),
+    #[error("the first security administrator already exists")]
+    AlreadyBootstrapped,
+    #[error("the login is taken by another account")]
+    LoginTaken,
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn new_admin(login: &Login, last_name: &PersonName, first_name: &PersonName, hash: String, must_change: bool, clock: &dyn Clock) -> Account {
+    Account {
+        id: crate::ids::new_id(),
+        login: login.as_str().to_owned(),
+        role: Role::SecurityAdmin,
+        status: AccountStatus::Active,
+        blocked_reason: None,
+        blocked_at: None,
+        password_hash: hash,
+        must_change_password: must_change,
+        token_version: 0,
+        last_name: last_name.as_str().to_owned(),
+        first_name: first_name.as_str().to_owned(),
+        middle_name: None,
+        iin: None,
+        bin: None,
+        company_name: None,
+        agreement_version: None,
+        agreement_accepted_at: None,
+        created_at: clock.now(),
+        last_login_at: None,
+        password_changed_at: None,
+    }
+}
+
+/// Creates the first security administrator with a temporary password (ACS-5). Runs once:
+/// a second call is `AlreadyBootstrapped`.
+pub async fn create_first_admin(
+    store: &dyn AccountStore,
+    clock: &dyn Clock,
+    login: &str,
+    last_name: &str,
+    first_name: &str,
+) -> Result<FirstAdmin, BootstrapError> {
+    let login = Login::parse(login).map_err(|_| BootstrapError::Invalid("login"))?;
+    let last = PersonName::parse(last_name).map_err(|_| BootstrapError::Invalid("last_name"))?;
+    let first = PersonName::parse(first_name).map_err(|_| BootstrapError::Invalid("first_name"))?;
+    let temporary = password::temporary();
+    let hash = hash_blocking(temporary.clone()).await?;
+    let account = new_admin(&login, &last, &first, hash, true, clock);
+    let audit = AuditEntry::new(account.created_at, "system:bootstrap", "account.bootstrapped", format!("account:{}", account.id));
+    match store.create(&account, &[UniqueKey::FirstSecurityAdmin], &audit).await {
+        Ok(()) => Ok(FirstAdmin { account_id: account.id, login: account.login, temporary_password: temporary }),
+        Err(CreateAccountError::Taken(UniqueKey::FirstSecurityAdmin)) => Err(BootstrapError::AlreadyBootstrapped),
+        Err(CreateAccountError::Taken(_)) => Err(BootstrapError::LoginTaken),
+        Err(CreateAccountError::Store(e)) => Err(BootstrapError::Failed(e.to_string())),
+    }
+}
+
+/// The local stack's seed (API.md "Local seed"): a security administrator with a known
+/// password and no forced change. Never used in AWS. Does nothing if the login exists.
+pub async fn seed_local_admin(store: &dyn AccountStore, clock: &dyn Clock, login: &str, password: &str) -> Result<bool, BootstrapError> {
+    let login = Login::parse(login).map_err(|_| BootstrapError::Invalid("login"))?;
+    if store.find_by_login(login.as_str()).await.map_err(|e| BootstrapError::Failed(e.to_string()))?.is_some() {
+        return Ok(false);
+    }
+    let name = PersonName::parse("Әкімші").map_err(|_| BootstrapError::Invalid("name"))?;
+    let hash = hash_blocking(password.to_owned()).await?;
+    let account = new_admin(&login, &name, &name, hash, false, clock);
+    let audit = AuditEntry::new(account.created_at, "system:local-seed", "account.seeded", format!("account:{}", account.id));
+    match store.create(&account, &[UniqueKey::FirstSecurityAdmin], &audit).await {
+        Ok(()) => Ok(true),
+        Err(CreateAccountError::Taken(_)) => Ok(false),
+        Err(CreateAccountError::Store(e)) => Err(BootstrapError::Failed(e.to_string())),
+    }
+}
+
+async fn hash_blocking(password: String) -> Result<String, BootstrapError> {
+    tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| BootstrapError::Failed(e.to_string()))?
+        .map_err(|e| BootstrapError::Failed(e.to_string()))
+}

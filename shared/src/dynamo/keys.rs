@@ -1,0 +1,55 @@
+//! Every key format of the table, in one place.
+//!
+//! | item | pk | sk | gsi1 (pk / sk) |
+//! |---|---|---|---|
+//! | account | `ACCOUNT#<id>` | `ACCOUNT` | — (sparse `staff-activity` index for active staff) |
+//! | unique value | `UNIQUE#LOGIN#<login>`, `UNIQUE#STAFF_IIN#<iin>`, `UNIQUE#FIRST_SECURITY_ADMIN` | `UNIQUE` | — |
+//! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<time>#<id>` | `ACTOR#<actor>` / `<time>#<id>` |
+//! | rate-limit window | `RATE#<key>` | `RATE` | — |
+//! | idempotency record | `IDEMPOTENCY#<sha256>` | `IDEMPOTENCY` | — |
+
+use crate::ports::UniqueKey;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const GSI1: &str = "gsi1";
+pub const GSI1_PK: &str = "gsi1pk";
+pub const GSI1_SK: &str = "gsi1sk";
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+/// Sparse index of active staff accounts by last activity (ACS-9 sweep reads only these).
+pub const STAFF_ACTIVITY_INDEX: &str = "staff-activity";
+pub const STAFF_ACTIVE: &str = "staff_active";
+pub const LAST_ACTIVITY_AT: &str = "last_activity_at";
+/// TTL attribute (epoch seconds).
+pub const EXPIRES_AT: &str = "expires_at";
+
+pub fn account(id: &str) -> (String, String) {
+    (format!("ACCOUNT#{id}"), "ACCOUNT".to_owned())
+}
+
+pub fn unique(key: &UniqueKey) -> (String, String) {
+    let pk = match key {
+        UniqueKey::Login(login) => format!("UNIQUE#LOGIN#{login}"),
+        UniqueKey::StaffIin(iin) => format!("UNIQUE#STAFF_IIN#{iin}"),
+        UniqueKey::FirstSecurityAdmin => "UNIQUE#FIRST_SECURITY_ADMIN".to_owned(),
+    };
+    (pk, "UNIQUE".to_owned())
+}
+
+pub fn audit(day: &str, time_key: &str, id: &str) -> (String, String) {
+    (format!("AUDIT#{day}"), format!("{time_key}#{id}"))
+}
+
+pub fn audit_by_actor(actor: &str) -> String {
+    format!("ACTOR#{actor}")
+}
+
+pub fn rate(key: &str) -> (String, String) {
+    (format!("RATE#{key}"), "RATE".to_owned())
+}
+
+pub fn idempotency(hash: &str) -> (String, String) {
+    (format!("IDEMPOTENCY#{hash}"), "IDEMPOTENCY".to_owned())
+}

@@ -1,0 +1,113 @@
+//! The DynamoDB adapter: one table, single-table design. Items are mapped here and only here
+//! (`serde_dynamo`); key formats live in [`keys`]; the table's shape (shared with Terraform
+//! and the local stack) in [`schema`].
+
+pub mod accounts;
+pub mod audit;
+pub mod idempotency;
+pub mod keys;
+pub mod rate;
+pub mod schema;
+
+pub use accounts::DynamoAccounts;
+pub use audit::DynamoAudit;
+pub use idempotency::DynamoIdempotency;
+pub use rate::DynamoRateLimiter;
+
+use crate::ports::StoreError;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table handle every adapter shares (clients are built once per process).
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub client: aws_sdk_dynamodb::Client,
+    pub name: String,
+}
+
+impl Table {
+    pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
+        Self { client, name: name.into() }
+    }
+}
+
+const RETRYABLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+
+/// Maps an SDK error to a [`StoreError`], keeping the cause for the log.
+pub fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(text),
+        SdkError::ServiceError(s) if s.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)) => {
+            StoreError::Unavailable(text)
+        }
+        _ => StoreError::Other(text),
+    }
+}
+
+/// The error code of a service error, e.g. `ConditionalCheckFailedException`.
+pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(s) => s.err().code(),
+        _ => None,
+    }
+}
+
+/// For a cancelled transaction, which of its items failed their condition.
+pub fn failed_conditions<R>(err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>) -> Option<Vec<bool>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match err {
+        SdkError::ServiceError(s) => match s.err() {
+            TransactWriteItemsError::TransactionCanceledException(e) => Some(
+                e.cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                    .collect(),
+            ),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Serialises a value into an item.
+pub fn to_item<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Other(format!("cannot map item: {e}")))
+}
+
+/// Deserialises an item.
+pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Other(format!("cannot read item: {e}")))
+}
+
+/// A transaction item that puts `item` only if no item with its key exists.
+pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}

@@ -1,0 +1,24 @@
+//! The library every function of the Electronic Labor Exchange backend uses.
+//!
+//! Layering (outer to inner): `http` (axum layers, body parsing, problem+json) →
+//! use cases in each function crate → `ports` (narrow traits) → adapters (`dynamo`).
+//! Domain value types in `domain` parse their input once ("parse, don't validate").
+
+pub mod audit;
+pub mod auth;
+pub mod aws;
+pub mod bootstrap;
+pub mod clock;
+pub mod codes;
+pub mod config;
+pub mod domain;
+pub mod dynamo;
+pub mod error;
+pub mod http;
+pub mod idempotency;
+pub mod ids;
+pub mod ports;
+pub mod runtime;
+pub mod telemetry;
+
+pub use error::ApiError;

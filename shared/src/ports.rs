@@ -1,0 +1,133 @@
+//! Ports: the narrow capabilities use cases depend on. Adapters (DynamoDB in `dynamo`, or a
+//! Kazakhstan-hosted store later) implement them; a function takes only the ports it needs,
+//! so its IAM policy can match them.
+
+use crate::audit::AuditEntry;
+use crate::codes::Code;
+use crate::domain::{Account, BlockedReason};
+use crate::error::ApiError;
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+/// A failure of the storage itself (not of a business rule).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Throttled, timed out or unreachable: worth retrying.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("storage failure: {0}")]
+    Other(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ApiError::unavailable(e).with_retry_after(1),
+            StoreError::Other(_) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Values that at most one account may hold, enforced by conditional writes in the same
+/// transaction that creates the account (never by read-then-write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// The normalised login (ACC-2). Always claimed.
+    Login(String),
+    /// The IIN of a staff member: one login per person (ACS-7).
+    StaffIin(String),
+    /// The first security administrator, created once by the bootstrap.
+    FirstSecurityAdmin,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("unique value already held: {0:?}")]
+    Taken(UniqueKey),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateAccountError {
+    #[error("no such account")]
+    NotFound,
+    /// The account changed since it was read (e.g. a concurrent password change).
+    #[error("the account changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<UpdateAccountError> for ApiError {
+    fn from(e: UpdateAccountError) -> Self {
+        match e {
+            UpdateAccountError::NotFound => ApiError::not_found(),
+            UpdateAccountError::Conflict => ApiError::conflict(Code::ConcurrentUpdate),
+            UpdateAccountError::Store(s) => s.into(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates the account, claiming its login and any `extra` unique values, and writes the
+    /// audit entry — all or nothing.
+    async fn create(&self, account: &Account, extra: &[UniqueKey], audit: &AuditEntry) -> Result<(), CreateAccountError>;
+    /// Strongly consistent read by ID.
+    async fn get(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    /// Strongly consistent read by normalised login.
+    async fn find_by_login(&self, login: &str) -> Result<Option<Account>, StoreError>;
+    /// Records a successful sign-in (`last_login_at`; feeds ACS-9).
+    async fn record_sign_in(&self, account: &Account, at: Timestamp, audit: &AuditEntry) -> Result<(), UpdateAccountError>;
+    /// Replaces the password hash, clears `must_change_password` and bumps the token version,
+    /// provided the account's token version is still `account.token_version`.
+    async fn set_password(&self, account: &Account, hash: &str, at: Timestamp, audit: &AuditEntry) -> Result<(), UpdateAccountError>;
+    /// Blocks the account and bumps its token version; returns the account as now stored.
+    async fn block(&self, id: &str, reason: BlockedReason, at: Timestamp, audit: &AuditEntry) -> Result<Account, UpdateAccountError>;
+}
+
+/// Counts events per key in a fixed window that opens at the first event: sign-in failures
+/// per login, anonymous filings per address.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Seconds until `key` may try again, if it has used up `limit`.
+    async fn retry_after(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<Option<u64>, StoreError>;
+    async fn record(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<(), StoreError>;
+    async fn reset(&self, key: &str) -> Result<(), StoreError>;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub max_events: u32,
+    pub window: SignedDuration,
+}
+
+/// A response kept for replay under an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IdempotencyBegin {
+    /// First time: go ahead, then `complete` or `abandon`.
+    Started,
+    /// The same request was answered before: replay this.
+    Replay(StoredResponse),
+    /// The same key is being processed right now.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn begin(&self, key: &str, fingerprint: &str, now: Timestamp) -> Result<IdempotencyBegin, StoreError>;
+    async fn complete(&self, key: &str, fingerprint: &str, response: &StoredResponse, now: Timestamp) -> Result<(), StoreError>;
+    /// Forgets an unfinished key so a retry runs again (after a 5xx).
+    async fn abandon(&self, key: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,47 @@
+//! Start-up wiring common to the HTTP functions: configuration from the environment, one AWS
+//! configuration load, clients built once, the token verifier. `main.rs` of each function
+//! calls [`HttpBase::from_env`] once and hands the parts to its router.
+
+use crate::auth::{TokenVerifier, TokenIssuer};
+use crate::config::{self, CommonConfig, ConfigError};
+use crate::dynamo::Table;
+use crate::http::HttpConfig;
+use std::sync::Arc;
+
+pub struct HttpBase {
+    pub config: CommonConfig,
+    pub sdk: aws_config::SdkConfig,
+    pub table: Table,
+    pub verifier: Arc<TokenVerifier>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{variable}: {problem}")]
+    Key { variable: &'static str, problem: String },
+}
+
+impl HttpBase {
+    pub async fn from_env() -> Result<Self, StartError> {
+        let config = CommonConfig::from_env()?;
+        let public = config::pem("JWT_PUBLIC_KEY")?;
+        let verifier = TokenVerifier::from_pem(&public, &config.jwt_issuer, &config.jwt_audience)
+            .map_err(|e| StartError::Key { variable: "JWT_PUBLIC_KEY", problem: e.to_string() })?;
+        let sdk = crate::aws::load().await;
+        let table = Table::new(crate::aws::dynamodb(&sdk), config.table_name.clone());
+        Ok(Self { config, sdk, table, verifier: Arc::new(verifier) })
+    }
+
+    /// The token issuer, for the one function that signs tokens.
+    pub fn issuer_from_env(&self) -> Result<TokenIssuer, StartError> {
+        let private = config::pem("JWT_PRIVATE_KEY")?;
+        TokenIssuer::from_pem(&private, &self.config.jwt_issuer, &self.config.jwt_audience)
+            .map_err(|e| StartError::Key { variable: "JWT_PRIVATE_KEY", problem: e.to_string() })
+    }
+
+    pub fn http_config(&self, function: &'static str) -> HttpConfig {
+        HttpConfig { function, cors_origins: self.config.cors_origins.clone() }
+    }
+}
