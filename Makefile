@@ -1,0 +1,44 @@
+# The two commands of the quick start:
+#   make dev    run the whole system locally (moto, resources, seeded admin, cargo lambda watch)
+#   make test   run every test against a private moto_server
+# Both install what is missing first (pinned versions).
+
+SHELL := /bin/bash
+MOTO_VERSION := 5.2.1
+CARGO_LAMBDA_VERSION := 1.9.2
+PIP ?= python3 -m pip
+
+.PHONY: dev test tools-test tools-dev bench sizes build-release
+
+# moto_server: the local AWS (DynamoDB, S3, SQS, SES).
+tools-test:
+	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (rustup)" >&2; exit 1; }
+	@command -v python3 >/dev/null || { echo "python3 is missing" >&2; exit 1; }
+	@python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$(MOTO_VERSION)')" 2>/dev/null \
+	  && python3 -c "import flask, flask_cors" 2>/dev/null \
+	  || $(PIP) install --quiet 'moto[server]==$(MOTO_VERSION)'
+	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH after installing moto[server]" >&2; exit 1; }
+
+# cargo-lambda (with zig) for `cargo lambda watch` and release builds.
+tools-dev: tools-test
+	@cargo lambda --version 2>/dev/null | grep -q ' $(CARGO_LAMBDA_VERSION) ' \
+	  || $(PIP) install --quiet 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
+	@cargo lambda --version >/dev/null 2>&1 || { echo "cargo lambda is not available after installing cargo-lambda" >&2; exit 1; }
+
+dev: tools-dev
+	cargo run --quiet -p integration --bin devstack
+
+test: tools-test
+	bash tests/run.sh
+
+# Argon2 cost and sign-in timing (release build; prints a table).
+bench: tools-test
+	BENCH=1 bash tests/run.sh
+
+# Release artifacts: one bootstrap.zip per function under target/lambda/<function>/.
+build-release: tools-dev
+	cargo lambda build --release --output-format zip --workspace --exclude integration
+
+# Stripped size of each function's bootstrap (the budget is 12 MB).
+sizes: build-release
+	@for f in target/lambda/*/bootstrap; do printf '%-24s %6.2f MB\n' "$$(basename $$(dirname $$f))" "$$(echo "$$(stat -c %s $$f) / 1048576" | bc -l)"; done
