@@ -320,3 +320,35 @@ async fn only_a_security_admin_blocks_and_a_blocked_account_is_cut_off_at_once_a
     assert_eq!((res.status, res.code()), (StatusCode::LOCKED, "account_blocked"));
     assert_eq!(res.body["blocked_reason"], "security");
 }
+
+#[tokio::test]
+async fn every_change_leaves_an_audit_entry_with_actor_time_source_and_request_id_acs_12() {
+    let s = TestStack::new().await;
+    let login = unique_email("audited");
+    let res = s
+        .call(Method::POST, "/v1/accounts", Some(s.citizen_body(&login, PASSWORD)), &[("x-request-id", "req-register-1")])
+        .await;
+    let id = res.body["id"].as_str().unwrap().to_owned();
+    let token = s.token(&login, PASSWORD).await;
+    s.call(
+        Method::PUT,
+        "/v1/accounts/me/password",
+        Some(json!({"current_password": PASSWORD, "new_password": "Another-Strong-2026"})),
+        &[("authorization", &bearer(&token)), ("x-request-id", "req-password-1")],
+    )
+    .await;
+
+    let audit = shared::dynamo::DynamoAudit::new(s.table.clone());
+    let entries = audit.by_actor(&id, 10).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, vec!["account.password_changed", "session.created", "account.registered"]);
+    let registered = entries.last().unwrap();
+    assert_eq!(registered.target, format!("account:{id}"));
+    assert_eq!(registered.request_id, "req-register-1");
+    assert_eq!(registered.at, s.now());
+    assert!(!registered.source_ip.is_empty());
+    assert_eq!(entries[0].request_id, "req-password-1");
+    // Never a secret in the trail.
+    let text = serde_json::to_string(&entries).unwrap();
+    assert!(!text.contains(PASSWORD) && !text.contains("Another-Strong-2026") && !text.contains("argon2"));
+}

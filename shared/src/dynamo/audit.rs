@@ -55,3 +55,23 @@ impl DynamoAudit {
             .map_err(super::store_error)
     }
 }
+
+impl DynamoAudit {
+    /// The newest `limit` entries of one actor, newest first (the `gsi1` access pattern).
+    pub async fn by_actor(&self, actor: &str, limit: i32) -> Result<Vec<AuditEntry>, StoreError> {
+        let out = self
+            .table
+            .client
+            .query()
+            .table_name(&self.table.name)
+            .index_name(keys::GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", super::s(keys::audit_by_actor(actor)))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(super::store_error)?;
+        out.items.unwrap_or_default().into_iter().map(super::from_item).collect()
+    }
+}

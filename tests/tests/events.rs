@@ -1,0 +1,42 @@
+//! The sample events in `events/` are real API Gateway v2 events for the routes they name:
+//! they parse as `lambda_http` parses them in AWS, and the functions answer them.
+
+use http::StatusCode;
+use integration::*;
+
+fn event(name: &str) -> http::Request<axum::body::Body> {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let parsed: lambda_http::request::LambdaRequest = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let req: lambda_http::Request = parsed.into();
+    req.map(|body| axum::body::Body::from(body.to_vec()))
+}
+
+#[tokio::test]
+async fn the_sign_in_event_signs_in_the_local_admin_and_keeps_the_gateway_request_id() {
+    let s = TestStack::new().await;
+    shared::bootstrap::seed_local_admin(s.accounts.as_ref(), s.clock.as_ref(), "admin@enbek.local", "Local-Admin-Passw0rd")
+        .await
+        .unwrap();
+    let res = s.send(event("sign-in.post-sessions.json")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.header("x-request-id"), Some("evt-sign-in"), "API Gateway's request ID is the request ID");
+
+    // ACS-12: the audit entry names the address API Gateway saw, not a header.
+    let admin = shared::ports::AccountStore::find_by_login(s.accounts.as_ref(), "admin@enbek.local").await.unwrap().unwrap();
+    let entries = shared::dynamo::DynamoAudit::new(s.table.clone()).by_actor(&admin.id, 1).await.unwrap();
+    assert_eq!(entries[0].action, "session.created");
+    assert_eq!(entries[0].source_ip, "203.0.113.10");
+    assert_eq!(entries[0].request_id, "evt-sign-in");
+}
+
+#[tokio::test]
+async fn the_registration_and_profile_events_are_answered() {
+    let s = TestStack::new().await;
+    let res = s.send(event("register-account.post-accounts.json")).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = s.send(event("register-account.post-accounts.json")).await;
+    assert_eq!(res.header("idempotent-replayed"), Some("true"), "the event carries an Idempotency-Key");
+    let res = s.send(event("register-account.get-me-unauthenticated.json")).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+}
