@@ -63,10 +63,11 @@ pub fn verifier() -> TokenVerifier {
     TokenVerifier::from_pem(&keys().0 .1, DEFAULT_ISSUER, DEFAULT_AUDIENCE).expect("verifier")
 }
 
-/// An IIN with a valid check digit for the given birth date (YYMMDD), century digit and serial.
-pub fn iin(yymmdd: &str, century_digit: u32, serial: u32) -> String {
+/// `prefix` (7 digits) + the first serial from `serial` whose 11 digits have a check digit,
+/// completed with it.
+fn with_check_digit(prefix: &str, serial: u32) -> String {
     for s in serial..serial + 100 {
-        let first11 = format!("{yymmdd}{century_digit}{s:04}");
+        let first11 = format!("{prefix}{s:04}");
         let digits: Vec<u32> = first11.bytes().map(|b| u32::from(b - b'0')).collect();
         if let Some(c) = shared::domain::identity::check_digit(&digits) {
             return format!("{first11}{c}");
@@ -75,16 +76,14 @@ pub fn iin(yymmdd: &str, century_digit: u32, serial: u32) -> String {
     unreachable!("some serial in a hundred has a check digit")
 }
 
-/// A BIN with a valid check digit.
+/// An IIN with a valid check digit for the given birth date (YYMMDD), century digit and serial.
+pub fn iin(yymmdd: &str, century_digit: u32, serial: u32) -> String {
+    with_check_digit(&format!("{yymmdd}{century_digit}"), serial)
+}
+
+/// A BIN (resident legal entity, August 2004) with a valid check digit.
 pub fn bin(serial: u32) -> String {
-    for s in serial..serial + 100 {
-        let first11 = format!("0408400{s:04}");
-        let digits: Vec<u32> = first11.bytes().map(|b| u32::from(b - b'0')).collect();
-        if let Some(c) = shared::domain::identity::check_digit(&digits) {
-            return format!("{first11}{c}");
-        }
-    }
-    unreachable!("some serial in a hundred has a check digit")
+    with_check_digit("0408400", serial)
 }
 
 /// A unique e-mail login for a test.

@@ -139,38 +139,14 @@ impl AccountStore for DynamoAccounts {
     }
 
     async fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
-        let (pk, sk) = keys::account(id);
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        match out.item {
+        match self.table.get(keys::account(id)).await? {
             Some(item) => Ok(Some(from_item::<AccountItem>(item)?.account)),
             None => Ok(None),
         }
     }
 
     async fn find_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
-        let (pk, sk) = keys::unique(&UniqueKey::Login(login.to_owned()));
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        match out.item {
+        match self.table.get(keys::unique(&UniqueKey::Login(login.to_owned()))).await? {
             Some(item) => self.get(&from_item::<UniqueItem>(item)?.account_id).await,
             None => Ok(None),
         }

@@ -56,19 +56,7 @@ impl IdempotencyStore for DynamoIdempotency {
             Err(e) if error_code(&e) == Some("ConditionalCheckFailedException") => {}
             Err(e) => return Err(store_error(e)),
         }
-        let item = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(&pk))
-            .key(keys::SK, s(&sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?
-            .item
-            .unwrap_or_default();
+        let item = self.table.get((pk, sk)).await?.unwrap_or_default();
         let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
         if text("fingerprint").as_deref() != Some(fingerprint) {
             return Ok(IdempotencyBegin::Mismatch);
@@ -111,16 +99,6 @@ impl IdempotencyStore for DynamoIdempotency {
     }
 
     async fn abandon(&self, key: &str) -> Result<(), StoreError> {
-        let (pk, sk) = keys::idempotency(key);
-        self.table
-            .client
-            .delete_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(store_error)
+        self.table.delete(keys::idempotency(key)).await
     }
 }

@@ -32,6 +32,33 @@ impl Table {
     pub fn new(client: aws_sdk_dynamodb::Client, name: impl Into<String>) -> Self {
         Self { client, name: name.into() }
     }
+
+    /// Strongly consistent read of one item by its key.
+    pub async fn get(&self, (pk, sk): (String, String)) -> Result<Option<Item>, StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.name)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map(|out| out.item)
+            .map_err(store_error)
+    }
+
+    /// Deletes one item by its key (nothing if absent).
+    pub async fn delete(&self, (pk, sk): (String, String)) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key(keys::PK, s(pk))
+            .key(keys::SK, s(sk))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(store_error)
+    }
 }
 
 const RETRYABLE_CODES: &[&str] = &[

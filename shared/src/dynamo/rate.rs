@@ -23,19 +23,7 @@ const CONDITION_FAILED: &str = "ConditionalCheckFailedException";
 #[async_trait]
 impl RateLimiter for DynamoRateLimiter {
     async fn retry_after(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<Option<u64>, StoreError> {
-        let (pk, sk) = keys::rate(key);
-        let out = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = self.table.get(keys::rate(key)).await? else { return Ok(None) };
         let num = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse::<i64>().ok());
         let (Some(start), Some(count)) = (num("window_start"), num("count")) else { return Ok(None) };
         let ends = start + limit.window.as_secs();
@@ -98,16 +86,6 @@ impl RateLimiter for DynamoRateLimiter {
     }
 
     async fn reset(&self, key: &str) -> Result<(), StoreError> {
-        let (pk, sk) = keys::rate(key);
-        self.table
-            .client
-            .delete_item()
-            .table_name(&self.table.name)
-            .key(keys::PK, s(pk))
-            .key(keys::SK, s(sk))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(store_error)
+        self.table.delete(keys::rate(key)).await
     }
 }
