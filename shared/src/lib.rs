@@ -19,6 +19,10 @@ pub mod idempotency;
 pub mod ids;
 pub mod ports;
 pub mod runtime;
+#[cfg(feature = "s3")]
+pub mod s3;
+#[cfg(feature = "sqs")]
+pub mod sqs;
 pub mod telemetry;
 
 pub use error::ApiError;

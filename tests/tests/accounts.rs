@@ -79,6 +79,14 @@ async fn every_validation_code_is_reported_per_field_and_all_at_once_acc_6() {
         (with(good.clone(), "role", json!("security_admin")), vec![("role", "invalid_value")]),
         (with(good.clone(), "bin", json!(bin(5))), vec![("bin", "not_allowed")]),
         (with(good.clone(), "last_name", json!(42)), vec![("last_name", "invalid_type")]),
+        (
+            with(with(without(good.clone(), "iin"), "role", json!("employer")), "bin", json!("040840000190")),
+            vec![("bin", "bin_invalid"), ("company_name", "required")],
+        ),
+        (
+            with(with(good.clone(), "role", json!("employer")), "company_name", json!("ТОО «Дала»")),
+            vec![("bin", "required"), ("iin", "not_allowed")],
+        ),
     ];
     for (body, want) in cases {
         let res = s.call(Method::POST, "/v1/accounts", Some(body.clone()), &[]).await;

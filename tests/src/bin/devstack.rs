@@ -111,7 +111,7 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
     let dynamo = shared::aws::dynamodb(sdk);
     shared::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
-    let s3 = aws_sdk_s3::Client::new(sdk);
+    let s3 = shared::aws::s3(sdk);
     if s3.head_bucket().bucket(&names.bucket).send().await.is_err() {
         s3.create_bucket()
             .bucket(&names.bucket)
@@ -120,7 +120,7 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
             .map_err(|e| format!("create bucket: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
     }
 
-    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let sqs = shared::aws::sqs(sdk);
     for (queue, fifo) in &names.queues {
         let dlq_name = if *fifo { queue.replace(".fifo", "-dlq.fifo") } else { format!("{queue}-dlq") };
         let mut dlq = sqs.create_queue().queue_name(&dlq_name);

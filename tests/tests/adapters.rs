@@ -1,0 +1,78 @@
+//! The S3 and SQS adapters against moto: presigned uploads land where the store says, and a
+//! FIFO send deduplicated by event ID is delivered once.
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use integration::*;
+use shared::ports::{FileStore, OutboundMessage, Queue};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A plain HTTP/1.1 PUT on loopback; returns the status code.
+async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
+    let rest = url.strip_prefix("http://").expect("local endpoints are plain HTTP");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let mut req = format!("PUT {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_presigned_put_uploads_the_object_and_head_and_first_bytes_see_it() {
+    let sdk = sdk().await;
+    let client = shared::aws::s3(&sdk);
+    let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let files = shared::s3::S3Files::new(client, &bucket);
+
+    let key = format!("attachments/{}", shared::ids::new_id());
+    assert_eq!(files.head(&key).await.unwrap(), None, "nothing uploaded yet");
+    let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec();
+    let upload = files.presign_put(&key, "application/pdf", pdf.len() as u64, 300).await.unwrap();
+    assert!(upload.url.contains("X-Amz-Signature="), "{}", upload.url);
+    assert!(upload.url.contains("X-Amz-Expires=300"));
+    let mut headers = upload.headers.clone();
+    headers.push(("Content-Type".into(), "application/pdf".into()));
+    assert_eq!(http_put(&upload.url, &headers, &pdf).await, 200);
+
+    let stored = files.head(&key).await.unwrap().expect("uploaded");
+    assert_eq!(stored.size_bytes, pdf.len() as u64);
+    assert_eq!(stored.content_type.as_deref(), Some("application/pdf"));
+    assert_eq!(files.first_bytes(&key, 5).await.unwrap(), b"%PDF-");
+}
+
+#[tokio::test]
+async fn a_fifo_send_with_the_same_event_id_is_delivered_once() {
+    let sdk = sdk().await;
+    let client = shared::aws::sqs(&sdk);
+    let name = format!("enbek-test-{}.fifo", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let url = client
+        .create_queue()
+        .queue_name(&name)
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue = shared::sqs::SqsQueue::new(client.clone(), &url);
+    let message = OutboundMessage {
+        body: r#"{"event":"vacancy.published"}"#.into(),
+        group_id: Some("vacancy-1".into()),
+        deduplication_id: Some("event-1".into()),
+    };
+    queue.send(&message).await.unwrap();
+    queue.send(&message).await.unwrap();
+    let got = client.receive_message().queue_url(&url).max_number_of_messages(10).wait_time_seconds(1).send().await.unwrap();
+    let bodies: Vec<String> = got.messages.unwrap_or_default().into_iter().filter_map(|m| m.body).collect();
+    assert_eq!(bodies, vec![message.body.clone()]);
+}
