@@ -148,7 +148,12 @@ impl AccountStore for DynamoAccounts {
     async fn find_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
         match self.table.get(keys::unique(&UniqueKey::Login(login.to_owned()))).await? {
             Some(item) => self.get(&from_item::<UniqueItem>(item)?.account_id).await,
-            None => Ok(None),
+            None => {
+                // Same two round trips for an unknown login as for a known one, so sign-in's
+                // answer time does not tell which logins exist.
+                self.get(&crate::ids::new_id()).await?;
+                Ok(None)
+            }
         }
     }
 
