@@ -2,7 +2,8 @@
 
 use crate::ports::{FileStore, StoreError, StoredObject, UploadUrl};
 use async_trait::async_trait;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use crate::aws::store_error;
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::presigning::PresigningConfig;
 use std::time::Duration;
 
@@ -15,14 +16,6 @@ pub struct S3Files {
 impl S3Files {
     pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
         Self { client, bucket: bucket.into() }
-    }
-}
-
-fn store_error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> StoreError {
-    let text = DisplayErrorContext(&e).to_string();
-    match e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(text),
-        _ => StoreError::Other(text),
     }
 }
 

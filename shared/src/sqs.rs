@@ -2,7 +2,7 @@
 
 use crate::ports::{OutboundMessage, Queue, StoreError};
 use async_trait::async_trait;
-use aws_sdk_sqs::error::{DisplayErrorContext, SdkError};
+use crate::aws::store_error;
 
 #[derive(Clone, Debug)]
 pub struct SqsQueue {
@@ -28,12 +28,6 @@ impl Queue for SqsQueue {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| {
-                let text = DisplayErrorContext(&e).to_string();
-                match e {
-                    SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(text),
-                    _ => StoreError::Other(text),
-                }
-            })
+            .map_err(store_error)
     }
 }

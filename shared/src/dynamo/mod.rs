@@ -15,7 +15,7 @@ pub use idempotency::DynamoIdempotency;
 pub use rate::DynamoRateLimiter;
 
 use crate::ports::StoreError;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use std::collections::HashMap;
 
@@ -61,29 +61,7 @@ impl Table {
     }
 }
 
-const RETRYABLE_CODES: &[&str] = &[
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
-
-/// Maps an SDK error to a [`StoreError`], keeping the cause for the log.
-pub fn store_error<E, R>(err: SdkError<E, R>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let text = DisplayErrorContext(&err).to_string();
-    match &err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable(text),
-        SdkError::ServiceError(s) if s.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)) => {
-            StoreError::Unavailable(text)
-        }
-        _ => StoreError::Other(text),
-    }
-}
+pub use crate::aws::store_error;
 
 /// The error code of a service error, e.g. `ConditionalCheckFailedException`.
 pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
