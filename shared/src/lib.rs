@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod aws;
 pub mod bootstrap;
+pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod config;
