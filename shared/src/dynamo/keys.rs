@@ -7,6 +7,7 @@
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<time>#<id>` | `ACTOR#<actor>` / `<time>#<id>` |
 //! | rate-limit window | `RATE#<key>` | `RATE` | — |
 //! | idempotency record | `IDEMPOTENCY#<sha256>` | `IDEMPOTENCY` | — |
+//! | sequence counter | `SEQUENCE#<name>` | `SEQUENCE` | — |
 
 use crate::ports::UniqueKey;
 
@@ -52,4 +53,8 @@ pub fn rate(key: &str) -> (String, String) {
 
 pub fn idempotency(hash: &str) -> (String, String) {
     (format!("IDEMPOTENCY#{hash}"), "IDEMPOTENCY".to_owned())
+}
+
+pub fn sequence(name: &str) -> (String, String) {
+    (format!("SEQUENCE#{name}"), "SEQUENCE".to_owned())
 }

@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod rate;
 pub mod schema;
+pub mod sequence;
 
 pub use accounts::DynamoAccounts;
 pub use audit::DynamoAudit;
