@@ -269,6 +269,16 @@ codes! {
         ru: "Текущий пароль указан неверно.",
         en: "The current password is wrong.",
     },
+    FileTooLarge => "file_too_large" {
+        kk: "Файл 10 МиБ-тан аспауы керек.",
+        ru: "Файл не должен превышать 10 МиБ.",
+        en: "The file must not exceed 10 MiB.",
+    },
+    AttachmentMissing => "attachment_missing" {
+        kk: "Тіркеме жүктелмеген немесе мәлімделгеніне сәйкес емес.",
+        ru: "Вложение не загружено или не соответствует заявленному.",
+        en: "The attachment was not uploaded or does not match what was declared.",
+    },
     AgreementRequired => "agreement_required" {
         kk: "Пайдаланушы келісімінің қолданыстағы нұсқасын қабылдаңыз.",
         ru: "Примите действующую версию пользовательского соглашения.",

@@ -4,6 +4,7 @@
 //! use cases in each function crate → `ports` (narrow traits) → adapters (`dynamo`).
 //! Domain value types in `domain` parse their input once ("parse, don't validate").
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod aws;

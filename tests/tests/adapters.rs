@@ -76,3 +76,36 @@ async fn a_fifo_send_with_the_same_event_id_is_delivered_once() {
     let bodies: Vec<String> = got.messages.unwrap_or_default().into_iter().filter_map(|m| m.body).collect();
     assert_eq!(bodies, vec![message.body.clone()]);
 }
+
+#[tokio::test]
+async fn an_attachment_counts_only_if_uploaded_as_declared_with_real_magic_bytes() {
+    use shared::attachments::{object_key, uploaded_as_declared, Declared, FileKind};
+    let sdk = sdk().await;
+    let client = shared::aws::s3(&sdk);
+    let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let files = shared::s3::S3Files::new(client, &bucket);
+
+    async fn upload(files: &shared::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
+        let url = files.presign_put(key, content_type, body.len() as u64, 300).await.unwrap();
+        let mut headers = url.headers.clone();
+        headers.push(("Content-Type".into(), content_type.into()));
+        assert_eq!(http_put(&url.url, &headers, body).await, 200);
+    }
+    let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], b"rest of the image"].concat();
+    let exe = b"MZ\x90\x00 this is a program, not a PDF".to_vec();
+    let declared = |kind, size| Declared { file_name: "скан.png".into(), kind, size_bytes: size };
+
+    let good = object_key("tickets", &shared::ids::new_id());
+    upload(&files, &good, "image/png", &png).await;
+    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Png, png.len() as u64)).await.unwrap());
+    assert!(!uploaded_as_declared(&files, &good, &declared(FileKind::Png, 1)).await.unwrap(), "wrong size");
+    assert!(!uploaded_as_declared(&files, &good, &declared(FileKind::Pdf, png.len() as u64)).await.unwrap(), "wrong type");
+
+    let fake = object_key("tickets", &shared::ids::new_id());
+    upload(&files, &fake, "application/pdf", &exe).await;
+    assert!(!uploaded_as_declared(&files, &fake, &declared(FileKind::Pdf, exe.len() as u64)).await.unwrap(), "not a PDF inside");
+
+    let never = object_key("tickets", &shared::ids::new_id());
+    assert!(!uploaded_as_declared(&files, &never, &declared(FileKind::Png, 10)).await.unwrap(), "never uploaded");
+}
