@@ -26,23 +26,33 @@ async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
     String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-#[tokio::test]
-async fn a_presigned_put_uploads_the_object_and_head_and_first_bytes_see_it() {
-    let sdk = sdk().await;
-    let client = shared::aws::s3(&sdk);
+/// A new bucket in moto, behind the S3 adapter.
+async fn test_bucket() -> shared::s3::S3Files {
+    let client = shared::aws::s3(&sdk().await);
     let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
     client.create_bucket().bucket(&bucket).send().await.unwrap();
-    let files = shared::s3::S3Files::new(client, &bucket);
+    shared::s3::S3Files::new(client, &bucket)
+}
+
+/// Uploads `body` through a presigned PUT, as a browser would.
+async fn upload(files: &shared::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
+    let url = files.presign_put(key, content_type, body.len() as u64, 300).await.unwrap();
+    let mut headers = url.headers.clone();
+    headers.push(("Content-Type".into(), content_type.into()));
+    assert_eq!(http_put(&url.url, &headers, body).await, 200);
+}
+
+#[tokio::test]
+async fn a_presigned_put_uploads_the_object_and_head_and_first_bytes_see_it() {
+    let files = test_bucket().await;
 
     let key = format!("attachments/{}", shared::ids::new_id());
     assert_eq!(files.head(&key).await.unwrap(), None, "nothing uploaded yet");
     let pdf = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec();
-    let upload = files.presign_put(&key, "application/pdf", pdf.len() as u64, 300).await.unwrap();
-    assert!(upload.url.contains("X-Amz-Signature="), "{}", upload.url);
-    assert!(upload.url.contains("X-Amz-Expires=300"));
-    let mut headers = upload.headers.clone();
-    headers.push(("Content-Type".into(), "application/pdf".into()));
-    assert_eq!(http_put(&upload.url, &headers, &pdf).await, 200);
+    let url = files.presign_put(&key, "application/pdf", pdf.len() as u64, 300).await.unwrap();
+    assert!(url.url.contains("X-Amz-Signature="), "{}", url.url);
+    assert!(url.url.contains("X-Amz-Expires=300"));
+    upload(&files, &key, "application/pdf", &pdf).await;
 
     let stored = files.head(&key).await.unwrap().expect("uploaded");
     assert_eq!(stored.size_bytes, pdf.len() as u64);
@@ -80,18 +90,7 @@ async fn a_fifo_send_with_the_same_event_id_is_delivered_once() {
 #[tokio::test]
 async fn an_attachment_counts_only_if_uploaded_as_declared_with_real_magic_bytes() {
     use shared::attachments::{object_key, uploaded_as_declared, Declared, FileKind};
-    let sdk = sdk().await;
-    let client = shared::aws::s3(&sdk);
-    let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
-    let files = shared::s3::S3Files::new(client, &bucket);
-
-    async fn upload(files: &shared::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
-        let url = files.presign_put(key, content_type, body.len() as u64, 300).await.unwrap();
-        let mut headers = url.headers.clone();
-        headers.push(("Content-Type".into(), content_type.into()));
-        assert_eq!(http_put(&url.url, &headers, body).await, 200);
-    }
+    let files = test_bucket().await;
     let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], b"rest of the image"].concat();
     let exe = b"MZ\x90\x00 this is a program, not a PDF".to_vec();
     let declared = |kind, size| Declared { file_name: "скан.png".into(), kind, size_bytes: size };
