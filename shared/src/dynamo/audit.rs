@@ -54,9 +54,7 @@ impl DynamoAudit {
             .map(|_| ())
             .map_err(super::store_error)
     }
-}
 
-impl DynamoAudit {
     /// The newest `limit` entries of one actor, newest first (the `gsi1` access pattern).
     pub async fn by_actor(&self, actor: &str, limit: i32) -> Result<Vec<AuditEntry>, StoreError> {
         let out = self

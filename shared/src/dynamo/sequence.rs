@@ -40,30 +40,30 @@ where
             .expression_attribute_names("#v", "value")
             .expression_attribute_values(":next", n(next))
             .expression_attribute_values(":entity", s("sequence"));
+        // DynamoDB refuses unused expression values: `:current` only when it is compared.
         let update = if value == 0 { update } else { update.expression_attribute_values(":current", n(value)) };
         let update = update.build().map_err(|e| StoreError::Other(e.to_string()))?;
         let mut req = table.client.transact_write_items().transact_items(TransactWriteItem::builder().update(update).build());
         for item in make(next)? {
             req = req.transact_items(item);
         }
-        match req.send().await {
+        let e = match req.send().await {
             Ok(_) => return Ok(next),
-            Err(e) => match failed_conditions(&e) {
-                // Someone took this number first: read again and retry, with a little jitter.
-                Some(failed) if failed.first() == Some(&true) => {
-                    let jitter = u64::from(rand::random::<u8>() % 20) + u64::from(attempt.min(10));
-                    tokio::time::sleep(Duration::from_millis(jitter)).await;
-                }
-                // A condition of the caller's items failed, or a transaction conflict.
-                Some(failed) if failed.iter().any(|f| *f) => {
-                    return Err(StoreError::Other(format!("a condition of the items written with number {next} failed")))
-                }
-                _ if super::error_code(&e) == Some("TransactionCanceledException") => {
-                    tokio::time::sleep(Duration::from_millis(u64::from(rand::random::<u8>() % 20))).await;
-                }
-                _ => return Err(store_error(e)),
-            },
+            Err(e) => e,
+        };
+        match failed_conditions(&e) {
+            // Someone took this number first: read again and retry.
+            Some(failed) if failed.first() == Some(&true) => {}
+            // A condition of the caller's own items failed: retrying cannot help.
+            Some(failed) if failed.iter().any(|f| *f) => {
+                return Err(StoreError::Other(format!("a condition of the items written with number {next} failed")))
+            }
+            // Cancelled by a conflicting transaction: retry.
+            Some(_) => {}
+            None => return Err(store_error(e)),
         }
+        let jitter = u64::from(rand::random::<u8>() % 20) + u64::from(attempt.min(10));
+        tokio::time::sleep(Duration::from_millis(jitter)).await;
     }
     Err(StoreError::Unavailable(format!("sequence {sequence} is contended")))
 }
