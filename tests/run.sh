@@ -4,11 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v moto_server >/dev/null || { echo "moto_server is missing: run 'make test', which installs it" >&2; exit 1; }
+python3 -c 'import moto.moto_server.werkzeug_app' 2>/dev/null || { echo "moto[server] is missing: run 'make test', which installs it" >&2; exit 1; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 log=$(mktemp -t moto-test.XXXXXX)
-moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+# moto's own server, one request at a time (see tests/moto_serial.py).
+python3 tests/moto_serial.py -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
 moto_pid=$!
 cleanup() {
   kill "$moto_pid" 2>/dev/null || true

@@ -8,8 +8,13 @@
 //! PDF, JPEG or PNG.
 
 use crate::codes::Code;
+use crate::error::ApiError;
 use crate::http::body::{parse, Fields};
-use crate::ports::{FileStore, StoreError};
+use crate::http::JsonObject;
+use crate::ports::{AttachmentStore, FileStore, StoreError};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 /// At most 10 MiB per file.
 pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
@@ -26,6 +31,10 @@ pub enum FileKind {
 impl FileKind {
     pub const ALLOWED: &'static [(&'static str, FileKind)] =
         &[("application/pdf", FileKind::Pdf), ("image/jpeg", FileKind::Jpeg), ("image/png", FileKind::Png)];
+
+    pub fn from_content_type(ct: &str) -> Option<FileKind> {
+        Self::ALLOWED.iter().find(|(k, _)| *k == ct).map(|(_, kind)| *kind)
+    }
 
     pub fn content_type(self) -> &'static str {
         match self {
@@ -93,6 +102,132 @@ pub async fn uploaded_as_declared(files: &dyn FileStore, key: &str, declared: &D
     }
     let magic = declared.kind.magic();
     Ok(files.first_bytes(key, magic.len() as u64).await? == magic)
+}
+
+/// A declared upload as stored: what was promised, by whom, and what it became part of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub id: String,
+    /// What the attachment may be cited by: `tickets`, `access-requests`, `grant-reports`.
+    pub scope: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    /// Account ID, or `anonymous`.
+    pub declared_by: String,
+    pub declared_at: Timestamp,
+    /// The record that cited it (an attachment is cited once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_by: Option<String>,
+}
+
+impl AttachmentRecord {
+    pub fn declared(&self) -> Option<Declared> {
+        Some(Declared {
+            file_name: self.file_name.clone(),
+            kind: FileKind::from_content_type(&self.content_type)?,
+            size_bytes: self.size_bytes,
+        })
+    }
+
+    pub fn object_key(&self) -> String {
+        object_key(&self.scope, &self.id)
+    }
+
+    /// How the attachment is shown in the record that cites it.
+    pub fn summary(&self) -> Value {
+        json!({
+            "attachment_id": self.id,
+            "file_name": self.file_name,
+            "content_type": self.content_type,
+            "size_bytes": self.size_bytes,
+        })
+    }
+}
+
+/// `POST /v1/<scope>/attachments`: declares an upload and answers 201's body
+/// `{attachment_id, upload_url, expires_in, upload_headers}`.
+pub async fn declare_upload(
+    store: &dyn AttachmentStore,
+    files: &dyn FileStore,
+    scope: &str,
+    declared_by: &str,
+    now: Timestamp,
+    body: JsonObject,
+) -> Result<Value, ApiError> {
+    let mut f = body.fields();
+    let declared = Declared::parse(&mut f);
+    f.finish()?;
+    let declared = declared.ok_or_else(|| ApiError::internal("a validated declaration is missing"))?;
+    let record = AttachmentRecord {
+        id: crate::ids::new_id(),
+        scope: scope.to_owned(),
+        file_name: declared.file_name,
+        content_type: declared.kind.content_type().to_owned(),
+        size_bytes: declared.size_bytes,
+        declared_by: declared_by.to_owned(),
+        declared_at: now,
+        used_by: None,
+    };
+    let url = files.presign_put(&record.object_key(), &record.content_type, record.size_bytes, UPLOAD_URL_SECS).await?;
+    store.declare(&record).await?;
+    let headers: serde_json::Map<String, Value> = url.headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    Ok(json!({
+        "attachment_id": record.id,
+        "upload_url": url.url,
+        "expires_in": url.expires_in_secs,
+        "upload_headers": headers,
+    }))
+}
+
+/// Reads a list of attachment IDs (`field`, at most `max`), reporting a bad shape in `f`.
+pub fn parse_ids(f: &mut Fields, field: &str, max: usize) -> Vec<String> {
+    f.optional(field, |v| {
+        let items = v.as_array().ok_or(Code::InvalidType)?;
+        if items.len() > max {
+            return Err(Code::TooMany);
+        }
+        let ids: Vec<String> = items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect();
+        if ids.len() != items.len() {
+            return Err(Code::InvalidType);
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        if unique.len() != ids.len() {
+            return Err(Code::InvalidValue);
+        }
+        Ok(ids)
+    })
+    .unwrap_or_default()
+}
+
+/// Checks every cited attachment: declared for `scope`, not cited before, and uploaded as
+/// declared. Each one that is not is reported as `<field>.<index>`: `attachment_missing`.
+pub async fn check_cited(
+    f: &mut Fields,
+    field: &str,
+    ids: &[String],
+    scope: &str,
+    store: &dyn AttachmentStore,
+    files: &dyn FileStore,
+) -> Result<Vec<AttachmentRecord>, StoreError> {
+    let mut usable = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let record = if crate::ids::is_valid_id(id) { store.get(id).await? } else { None };
+        let ok = match &record {
+            Some(r) if r.scope == scope && r.used_by.is_none() => match r.declared() {
+                Some(d) => uploaded_as_declared(files, &r.object_key(), &d).await?,
+                None => false,
+            },
+            _ => false,
+        };
+        match record {
+            Some(r) if ok => usable.push(r),
+            _ => f.error(&format!("{field}.{i}"), Code::AttachmentMissing),
+        }
+    }
+    Ok(usable)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::domain::{password, Account, AccountStatus, Login, PersonName, Role};
+use crate::domain::{password, Account, Login, PersonName, Role};
 use crate::ports::{AccountStore, CreateAccountError, UniqueKey};
 
 #[derive(Debug)]
@@ -28,28 +28,7 @@ pub enum BootstrapError {
 }
 
 fn new_admin(login: &Login, last_name: &PersonName, first_name: &PersonName, hash: String, must_change: bool, clock: &dyn Clock) -> Account {
-    Account {
-        id: crate::ids::new_id(),
-        login: login.as_str().to_owned(),
-        role: Role::SecurityAdmin,
-        status: AccountStatus::Active,
-        blocked_reason: None,
-        blocked_at: None,
-        password_hash: hash,
-        must_change_password: must_change,
-        token_version: 0,
-        last_name: last_name.as_str().to_owned(),
-        first_name: first_name.as_str().to_owned(),
-        middle_name: None,
-        iin: None,
-        bin: None,
-        company_name: None,
-        agreement_version: None,
-        agreement_accepted_at: None,
-        created_at: clock.now(),
-        last_login_at: None,
-        password_changed_at: None,
-    }
+    Account::new_staff(login.as_str(), Role::SecurityAdmin, last_name.as_str(), first_name.as_str(), hash, must_change, clock.now())
 }
 
 /// Creates the first security administrator with a temporary password (ACS-5). Runs once:

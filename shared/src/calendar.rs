@@ -167,6 +167,11 @@ impl WorkCalendar {
     }
 }
 
+/// The calendar date in Asia/Almaty at `ts` (ticket-number years, "today" for date rules).
+pub fn local_date(ts: Timestamp) -> Date {
+    ts.to_zoned(almaty()).date()
+}
+
 fn almaty() -> TimeZone {
     // Bundled database (jiff's `tzdb-bundle-always`): present on every target, Lambda included.
     TimeZone::get(TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(5)))

@@ -279,6 +279,46 @@ codes! {
         ru: "Вложение не загружено или не соответствует заявленному.",
         en: "The attachment was not uploaded or does not match what was declared.",
     },
+    TooMany => "too_many" {
+        kk: "Элементтер тым көп.",
+        ru: "Слишком много элементов.",
+        en: "Too many items.",
+    },
+    InvalidTransition => "invalid_transition" {
+        kk: "Мәртебе тек алға қарай өзгереді: жаңа → жұмыста → шешілді → жабылды.",
+        ru: "Статус меняется только вперёд: новое → в работе → решено → закрыто.",
+        en: "The status only moves forward: new → in progress → resolved → closed.",
+    },
+    BasisExpired => "basis_expired" {
+        kk: "Негіз (бұйрық) өтінім күнінен бір жылдан бұрын бекітілген.",
+        ru: "Основание (приказ) утверждено более чем за год до даты заявки.",
+        en: "The basis (order) was approved more than one year before the request date.",
+    },
+    OrganizationNotEligible => "organization_not_eligible" {
+        kk: "Қолжетімділік тек мемлекеттік органдар мен мемлекеттік мекемелердің қызметкерлеріне беріледі.",
+        ru: "Доступ предоставляется только работникам государственных органов и государственных учреждений.",
+        en: "Access is given only to staff of state bodies and public institutions.",
+    },
+    DuplicateRequest => "duplicate_request" {
+        kk: "Осы тұлға мен түр бойынша қаралмаған өтінім бар.",
+        ru: "По этому лицу и виду уже есть нерассмотренная заявка.",
+        en: "An open request of this kind for this person already exists.",
+    },
+    AlreadyDecided => "already_decided" {
+        kk: "Өтінім бойынша шешім қабылданып қойған.",
+        ru: "По заявке уже принято решение.",
+        en: "The request has already been decided.",
+    },
+    PersonHasLogin => "person_has_login" {
+        kk: "Бұл ЖСН иесінің логині бар: бір адамға бір логин.",
+        ru: "У владельца этого ИИН уже есть логин: один логин на человека.",
+        en: "This IIN already has a login: one login per person.",
+    },
+    AccountNotFound => "account_not_found" {
+        kk: "Бұл ЖСН бойынша қызметкердің есептік жазбасы жоқ.",
+        ru: "Учётная запись сотрудника с этим ИИН не найдена.",
+        en: "No staff account exists for this IIN.",
+    },
     AgreementRequired => "agreement_required" {
         kk: "Пайдаланушы келісімінің қолданыстағы нұсқасын қабылдаңыз.",
         ru: "Примите действующую версию пользовательского соглашения.",

@@ -22,6 +22,12 @@ use std::sync::Arc;
 
 pub static IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
+/// A response extension for answers that carry a secret shown once (a temporary password):
+/// the middleware then keeps no copy, and a retry runs the request again (which must answer
+/// safely, e.g. 409 `already_decided`).
+#[derive(Clone, Copy, Debug)]
+pub struct DoNotStore;
+
 #[derive(Clone)]
 pub struct Idempotency {
     pub store: Arc<dyn IdempotencyStore>,
@@ -84,7 +90,7 @@ pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Nex
                     return ApiError::internal(format!("reading response body: {e}")).into_response();
                 }
             };
-            let outcome = if rparts.status.is_server_error() {
+            let outcome = if rparts.status.is_server_error() || rparts.extensions.get::<DoNotStore>().is_some() {
                 idem.store.abandon(&record).await
             } else {
                 let header_text = |name: &HeaderName| rparts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);

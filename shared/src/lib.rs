@@ -19,6 +19,8 @@ pub mod error;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod outbox;
+pub mod page;
 pub mod ports;
 pub mod runtime;
 #[cfg(feature = "s3")]

@@ -2,9 +2,12 @@
 //! Kazakhstan-hosted store later) implement them; a function takes only the ports it needs,
 //! so its IAM policy can match them.
 
+use crate::attachments::AttachmentRecord;
 use crate::audit::AuditEntry;
 use crate::codes::Code;
-use crate::domain::{Account, BlockedReason};
+use crate::domain::{Account, BlockedReason, Ticket, TicketStatus};
+use crate::outbox::OutboxMessage;
+use crate::page::{Page, PageRequest};
 use crate::error::ApiError;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -17,6 +20,12 @@ pub enum StoreError {
     Unavailable(String),
     #[error("storage failure: {0}")]
     Other(String),
+    /// A condition of the write failed: the record changed (or was taken) concurrently.
+    #[error("a condition of the write failed")]
+    Conflict,
+    /// A list cursor that this list did not hand out (tampered, or from another list).
+    #[error("invalid list cursor")]
+    InvalidCursor,
 }
 
 impl From<StoreError> for ApiError {
@@ -24,6 +33,8 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Unavailable(_) => ApiError::unavailable(e).with_retry_after(1),
             StoreError::Other(_) => ApiError::internal(e),
+            StoreError::Conflict => ApiError::conflict(Code::ConcurrentUpdate),
+            StoreError::InvalidCursor => ApiError::field("cursor", Code::InvalidValue),
         }
     }
 }
@@ -169,4 +180,41 @@ pub trait FileStore: Send + Sync {
     async fn head(&self, key: &str) -> Result<Option<StoredObject>, StoreError>;
     /// The first `n` bytes of an object (for magic-byte checks).
     async fn first_bytes(&self, key: &str, n: u64) -> Result<Vec<u8>, StoreError>;
+}
+
+/// Declared uploads. Citing one (setting `used_by`) happens inside the transaction of the
+/// record that cites it, in that record's adapter.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    async fn declare(&self, record: &AttachmentRecord) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<AttachmentRecord>, StoreError>;
+}
+
+/// Which tickets a support list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// One status; `None` lists the open ones (new and in progress).
+    pub status: Option<TicketStatus>,
+    /// Only overdue tickets (`Overdue(now)`: due before now) or only those not yet due.
+    pub due: Option<DueFilter>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueFilter {
+    Overdue(Timestamp),
+    NotOverdue(Timestamp),
+}
+
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Numbers the ticket (gapless per year, TKT `T-<year>-<6 digits>`), stores it, marks its
+    /// attachments cited and writes the audit entry, all in one transaction. Returns the
+    /// ticket as stored.
+    async fn create(&self, ticket: &Ticket, audit: &AuditEntry) -> Result<Ticket, StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Ticket>, StoreError>;
+    /// Replaces the ticket if it is still at `expected_version` (else `Conflict`), with its
+    /// audit entry and outbox messages.
+    async fn update(&self, ticket: &Ticket, expected_version: u64, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    /// One page, oldest `due_at` first, by one index query.
+    async fn list(&self, filter: TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError>;
 }

@@ -12,10 +12,16 @@ use jiff::Timestamp;
 use serde_json::{json, Value};
 use shared::auth::{Authenticator, TokenIssuer, TokenVerifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use shared::clock::{Clock, ManualClock};
-use shared::dynamo::{schema, DynamoAccounts, DynamoIdempotency, DynamoRateLimiter, Table};
+use shared::dynamo::{
+    schema, DynamoAccounts, DynamoAttachments, DynamoIdempotency, DynamoOutbox, DynamoRateLimiter, DynamoTickets, Table,
+};
 use shared::http::HttpConfig;
 use shared::idempotency::Idempotency;
+use shared::outbox::Queues;
+use shared::ports::{FileStore, OutboundMessage, Queue, StoreError};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 pub const AGREEMENT_VERSION: &str = "2024-06-20";
@@ -43,6 +49,98 @@ pub async fn fresh_table() -> Table {
     schema::ensure_table(&client, &name).await.expect("create test table in moto");
     Table::new(client, name)
 }
+
+/// A new bucket in moto, behind the S3 adapter.
+pub async fn test_bucket() -> shared::s3::S3Files {
+    let client = shared::aws::s3(&sdk().await);
+    let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    client.create_bucket().bucket(&bucket).send().await.expect("create test bucket in moto");
+    shared::s3::S3Files::new(client, &bucket)
+}
+
+/// A new queue in moto (FIFO if asked); returns its URL.
+pub async fn test_queue(client: &aws_sdk_sqs::Client, fifo: bool) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    let mut req = client.create_queue();
+    req = if fifo {
+        req.queue_name(format!("enbek-test-{id}.fifo")).attributes(QueueAttributeName::FifoQueue, "true")
+    } else {
+        req.queue_name(format!("enbek-test-{id}"))
+    };
+    req.send().await.expect("create test queue in moto").queue_url.expect("queue URL")
+}
+
+/// Receives (and deletes) every message now in a queue; returns the bodies in order.
+pub async fn receive_all(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
+    let mut bodies = Vec::new();
+    loop {
+        let got = client.receive_message().queue_url(url).max_number_of_messages(10).wait_time_seconds(0).send().await.expect("receive");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return bodies;
+        }
+        for m in messages {
+            if let Some(handle) = m.receipt_handle() {
+                client.delete_message().queue_url(url).receipt_handle(handle).send().await.expect("delete");
+            }
+            bodies.extend(m.body);
+        }
+    }
+}
+
+/// A plain HTTP/1.1 PUT on loopback; returns the status code.
+pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
+    let rest = url.strip_prefix("http://").expect("local endpoints are plain HTTP");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let mut req = format!("PUT {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.expect("read");
+    String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// Uploads `body` through a presigned PUT, as a browser would.
+pub async fn upload(files: &shared::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
+    let url = files.presign_put(key, content_type, body.len() as u64, 300).await.expect("presign");
+    let mut headers = url.headers.clone();
+    headers.push(("Content-Type".into(), content_type.into()));
+    assert_eq!(http_put(&url.url, &headers, body).await, 200);
+}
+
+/// A queue that can be made to fail, in front of a real one (for outbox tests).
+pub struct SwitchableQueue {
+    pub inner: shared::sqs::SqsQueue,
+    pub failing: AtomicBool,
+}
+
+impl SwitchableQueue {
+    pub fn fail(&self, yes: bool) {
+        self.failing.store(yes, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Queue for SwitchableQueue {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), StoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected SQS failure".into()));
+        }
+        self.inner.send(message).await
+    }
+}
+
+/// A real PDF's first bytes and some body.
+pub const SMALL_PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
 
 /// One Ed25519 key pair per test process, and a second one for forged tokens.
 pub fn keys() -> &'static ((String, String), (String, String)) {
@@ -128,6 +226,13 @@ pub struct TestStack {
     pub accounts: Arc<DynamoAccounts>,
     pub register_account: Router,
     pub sign_in: Router,
+    pub file_ticket: Router,
+    pub files: Arc<shared::s3::S3Files>,
+    pub sqs: aws_sdk_sqs::Client,
+    /// The `notifications` queue and the switch in front of it.
+    pub notifications_url: String,
+    pub notifications: Arc<SwitchableQueue>,
+    pub outbox: Arc<DynamoOutbox>,
 }
 
 impl TestStack {
@@ -158,19 +263,81 @@ impl TestStack {
             issuer: Arc::new(issuer()),
             clock: clock.clone(),
         };
+        let sdk = sdk().await;
+        let sqs = shared::aws::sqs(&sdk);
+        let notifications_url = test_queue(&sqs, false).await;
+        let notifications = Arc::new(SwitchableQueue {
+            inner: shared::sqs::SqsQueue::new(sqs.clone(), &notifications_url),
+            failing: AtomicBool::new(false),
+        });
+        let files = Arc::new(test_bucket().await);
+        let outbox = Arc::new(DynamoOutbox::new(table.clone()));
+        let queues = Queues { notifications: Some(notifications.clone()), integration: None };
+        let tickets = file_ticket::AppState {
+            tickets: Arc::new(DynamoTickets::new(table.clone())),
+            attachments: Arc::new(DynamoAttachments::new(table.clone())),
+            files: files.clone(),
+            limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
+            outbox: outbox.clone(),
+            queues,
+            auth: register.auth.clone(),
+            clock: clock.clone(),
+            idempotency: register.idempotency.clone(),
+        };
         Self {
             register_account: register_account::app(register, http("register-account")),
             sign_in: sign_in::app(sign_in, http("sign-in")),
+            file_ticket: file_ticket::app(tickets, http("file-ticket")),
+            files,
+            sqs,
+            notifications_url,
+            notifications,
+            outbox,
             table,
             clock,
             accounts,
         }
     }
 
+    /// Every message now in the `notifications` queue, parsed.
+    pub async fn notifications_sent(&self) -> Vec<Value> {
+        receive_all(&self.sqs, &self.notifications_url)
+            .await
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("notification bodies are JSON"))
+            .collect()
+    }
+
+    /// Declares an attachment through `path` (e.g. `/v1/tickets/attachments`) and uploads
+    /// `body` with the returned URL and headers; returns the attachment ID.
+    pub async fn attach(&self, path: &str, token: Option<&str>, file_name: &str, content_type: &str, body: &[u8]) -> String {
+        let auth = token.map(bearer);
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let res = self
+            .call(
+                Method::POST,
+                path,
+                Some(json!({"file_name": file_name, "content_type": content_type, "size_bytes": body.len()})),
+                &headers,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let url = res.body["upload_url"].as_str().expect("upload_url");
+        let mut put_headers: Vec<(String, String)> = res.body["upload_headers"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
+            .unwrap_or_default();
+        put_headers.push(("Content-Type".into(), content_type.into()));
+        assert_eq!(http_put(url, &put_headers, body).await, 200, "upload to the presigned URL");
+        res.body["attachment_id"].as_str().expect("attachment_id").to_owned()
+    }
+
     /// The router API Gateway would send this path to.
     fn route(&self, path: &str) -> Router {
         if path.starts_with("/v1/sessions") {
             self.sign_in.clone()
+        } else if path.starts_with("/v1/tickets") {
+            self.file_ticket.clone()
         } else {
             self.register_account.clone()
         }
@@ -187,6 +354,23 @@ impl TestStack {
         }
         let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
         self.send(req.body(body).expect("request")).await
+    }
+
+    /// Sends a request as API Gateway would deliver it from `source_ip`.
+    pub async fn call_from(&self, source_ip: &str, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> TestResponse {
+        let mut req = Request::builder().method(method).uri(path);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+        ctx.http.source_ip = Some(source_ip.to_owned());
+        let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
+        let mut req = req.body(body).expect("request");
+        req.extensions_mut().insert(lambda_http::request::RequestContext::ApiGatewayV2(ctx));
+        self.send(req).await
     }
 
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
@@ -243,6 +427,21 @@ impl TestStack {
             .await
             .expect("seed admin");
         let account = shared::ports::AccountStore::find_by_login(self.accounts.as_ref(), &login).await.unwrap().unwrap();
+        (account.id, self.token(&login, password).await)
+    }
+}
+
+impl TestStack {
+    /// Creates a staff account of `role` directly in the store (as an approved access request
+    /// would) and signs it in; returns (account ID, token).
+    pub async fn staff_token(&self, role: shared::domain::Role) -> (String, String) {
+        let login = unique_email(role.as_str());
+        let password = "Staff-Strong-Passw0rd";
+        let now = self.clock.now();
+        let hash = shared::domain::password::hash(password).expect("hash");
+        let account = shared::domain::Account::new_staff(&login, role, "Қызметкер", "Сынақ", hash, false, now);
+        let audit = shared::audit::AuditEntry::new(now, "system:test", "account.created", format!("account:{}", account.id));
+        shared::ports::AccountStore::create(self.accounts.as_ref(), &account, &[], &audit).await.expect("create staff account");
         (account.id, self.token(&login, password).await)
     }
 }

@@ -40,3 +40,14 @@ async fn the_registration_and_profile_events_are_answered() {
     let res = s.send(event("register-account.get-me-unauthenticated.json")).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_anonymous_ticket_event_is_filed_and_audited_with_the_gateway_address() {
+    let s = TestStack::new().await;
+    let res = s.send(event("file-ticket.post-tickets.json")).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert!(res.body["number"].as_str().unwrap().starts_with("T-"));
+    let entries = shared::dynamo::DynamoAudit::new(s.table.clone()).by_actor("anonymous", 1).await.unwrap();
+    assert_eq!(entries[0].action, "ticket.filed");
+    assert_eq!(entries[0].source_ip, "203.0.113.20", "the per-address limit and the audit use API Gateway's address");
+}

@@ -50,6 +50,6 @@ async fn a_failed_item_write_takes_no_number() {
         }
     };
     assert_eq!(write("A").await.unwrap(), 1);
-    assert!(write("A").await.is_err(), "the item exists: the transaction fails");
+    assert!(matches!(write("A").await, Err(shared::ports::StoreError::Conflict)), "the item exists: the transaction fails");
     assert_eq!(write("B").await.unwrap(), 2, "the failed write did not use up number 2");
 }

@@ -15,7 +15,7 @@ use shared::auth::{sign_in_key, Authenticated, Authenticator, PasswordChangeOnly
 use shared::clock::Clock;
 use shared::codes::Code;
 use shared::domain::{password, Account, AccountStatus, Bin, BlockedReason, Iin, Login, PersonName, Role};
-use shared::http::body::parse;
+use shared::http::body::{parse, parsed};
 use shared::http::{with_common_layers, HttpConfig, JsonObject};
 use shared::idempotency::{self, Idempotency};
 use shared::ports::{AccountStore, CreateAccountError, RateLimiter, UpdateAccountError};
@@ -59,11 +59,6 @@ async fn hash_password(password: String) -> Result<String, ApiError> {
 
 async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
     tokio::task::spawn_blocking(move || password::verify(&password, &hash)).await.map_err(ApiError::internal)
-}
-
-/// Fields a parse left unset although `finish` passed: a bug, not a client error.
-fn parsed<T>(v: Option<T>) -> Result<T, ApiError> {
-    v.ok_or_else(|| ApiError::internal("a validated field is missing"))
 }
 
 const REGISTRABLE: &[(&str, Role)] = &[("citizen", Role::Citizen), ("employer", Role::Employer)];

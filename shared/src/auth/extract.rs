@@ -97,3 +97,25 @@ where
         Ok(PasswordChangeOnly(Authenticator::from_ref(state).authenticate(&parts.headers).await?))
     }
 }
+
+/// A caller who may or may not be signed in (support tickets: a user who cannot sign in must
+/// still reach support). No `Authorization` header is `None`; a header that does not
+/// authenticate is refused like anywhere else, never silently treated as anonymous.
+#[derive(Clone, Debug)]
+pub struct MaybeAuthenticated(pub Option<Account>);
+
+impl<S> FromRequestParts<S> for MaybeAuthenticated
+where
+    Authenticator: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeAuthenticated(None));
+        }
+        let Authenticated(account) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(MaybeAuthenticated(Some(account)))
+    }
+}

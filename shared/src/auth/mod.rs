@@ -6,7 +6,7 @@ pub mod extract;
 pub mod keys;
 pub mod tokens;
 
-pub use extract::{Authenticated, Authenticator, PasswordChangeOnly};
+pub use extract::{Authenticated, Authenticator, MaybeAuthenticated, PasswordChangeOnly};
 pub use tokens::{Claims, TokenIssuer, TokenVerifier};
 
 pub const DEFAULT_ISSUER: &str = "https://enbek.kz/accounts";

@@ -107,6 +107,33 @@ pub struct Account {
 }
 
 impl Account {
+    /// A new, active staff account (security administrators, and accounts issued on approved
+    /// access requests, ACS-1): no agreement, no IIN unless the caller sets it.
+    pub fn new_staff(login: &str, role: Role, last_name: &str, first_name: &str, password_hash: String, must_change_password: bool, now: jiff::Timestamp) -> Account {
+        Account {
+            id: crate::ids::new_id(),
+            login: login.to_owned(),
+            role,
+            status: AccountStatus::Active,
+            blocked_reason: None,
+            blocked_at: None,
+            password_hash,
+            must_change_password,
+            token_version: 0,
+            last_name: last_name.to_owned(),
+            first_name: first_name.to_owned(),
+            middle_name: None,
+            iin: None,
+            bin: None,
+            company_name: None,
+            agreement_version: None,
+            agreement_accepted_at: None,
+            created_at: now,
+            last_login_at: None,
+            password_changed_at: None,
+        }
+    }
+
     pub fn is_blocked(&self) -> bool {
         self.status == AccountStatus::Blocked
     }

@@ -6,8 +6,10 @@ pub mod identity;
 pub mod login;
 pub mod names;
 pub mod password;
+pub mod ticket;
 
 pub use account::{Account, AccountStatus, BlockedReason, Role};
 pub use identity::{Bin, Iin};
 pub use login::{Email, Login, Phone};
 pub use names::PersonName;
+pub use ticket::{Ticket, TicketAttachment, TicketStatus};

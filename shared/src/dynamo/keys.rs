@@ -8,6 +8,9 @@
 //! | rate-limit window | `RATE#<key>` | `RATE` | — |
 //! | idempotency record | `IDEMPOTENCY#<sha256>` | `IDEMPOTENCY` | — |
 //! | sequence counter | `SEQUENCE#<name>` | `SEQUENCE` | — |
+//! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<created>#<event id>` |
+//! | attachment declaration | `ATTACHMENT#<id>` | `ATTACHMENT` | — |
+//! | support ticket | `TICKET#<id>` | `TICKET` | open only: `TICKETS#OPEN` / `<due>#<id>`; gsi2: `TICKETS#<status>` / `<due>#<id>` |
 
 use crate::ports::UniqueKey;
 
@@ -57,4 +60,27 @@ pub fn idempotency(hash: &str) -> (String, String) {
 
 pub fn sequence(name: &str) -> (String, String) {
     (format!("SEQUENCE#{name}"), "SEQUENCE".to_owned())
+}
+
+/// The gsi1 partition of waiting outbox messages.
+pub const OUTBOX_INDEX_PK: &str = "OUTBOX";
+
+pub fn outbox(event_id: &str) -> (String, String) {
+    (format!("OUTBOX#{event_id}"), "OUTBOX".to_owned())
+}
+
+pub fn attachment(id: &str) -> (String, String) {
+    (format!("ATTACHMENT#{id}"), "ATTACHMENT".to_owned())
+}
+
+pub fn ticket(id: &str) -> (String, String) {
+    (format!("TICKET#{id}"), "TICKET".to_owned())
+}
+
+/// gsi1 partition of open (new, in progress) tickets, sorted by due time.
+pub const OPEN_TICKETS: &str = "TICKETS#OPEN";
+
+/// gsi2 partition of tickets in one status, sorted by due time.
+pub fn tickets_in_status(status: &str) -> String {
+    format!("TICKETS#{}", status.to_ascii_uppercase())
 }

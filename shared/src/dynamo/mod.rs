@@ -3,17 +3,24 @@
 //! and the local stack) in [`schema`].
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod idempotency;
 pub mod keys;
+pub mod outbox;
+pub mod page;
 pub mod rate;
 pub mod schema;
 pub mod sequence;
+pub mod tickets;
 
 pub use accounts::DynamoAccounts;
+pub use attachments::DynamoAttachments;
 pub use audit::DynamoAudit;
 pub use idempotency::DynamoIdempotency;
+pub use outbox::DynamoOutbox;
 pub use rate::DynamoRateLimiter;
+pub use tickets::DynamoTickets;
 
 use crate::ports::StoreError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};

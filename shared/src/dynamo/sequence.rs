@@ -55,9 +55,7 @@ where
             // Someone took this number first: read again and retry.
             Some(failed) if failed.first() == Some(&true) => {}
             // A condition of the caller's own items failed: retrying cannot help.
-            Some(failed) if failed.iter().any(|f| *f) => {
-                return Err(StoreError::Other(format!("a condition of the items written with number {next} failed")))
-            }
+            Some(failed) if failed.iter().any(|f| *f) => return Err(StoreError::Conflict),
             // Cancelled by a conflicting transaction: retry.
             Some(_) => {}
             None => return Err(store_error(e)),

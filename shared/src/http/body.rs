@@ -180,6 +180,12 @@ impl Fields {
     }
 }
 
+/// A field that a successful [`Fields::finish`] guarantees is set: `None` here is a bug in
+/// the handler, answered as a 500, never a panic.
+pub fn parsed<T>(v: Option<T>) -> Result<T, ApiError> {
+    v.ok_or_else(|| ApiError::internal("a validated field is missing"))
+}
+
 /// Value parsers for [`Fields`].
 pub mod parse {
     use super::*;

@@ -5,7 +5,9 @@
 pub mod body;
 pub mod context;
 pub mod layers;
+pub mod query;
 
 pub use body::{Fields, JsonObject, MAX_BODY_BYTES};
 pub use context::RequestContext;
 pub use layers::{with_common_layers, HttpConfig};
+pub use query::QueryFields;

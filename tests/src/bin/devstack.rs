@@ -1,13 +1,14 @@
 //! `make dev`: the whole system on this machine, no AWS account needed.
 //!
-//! 1. starts `moto_server` on loopback (DynamoDB, S3, SQS, SES);
+//! 1. starts moto's server on loopback (DynamoDB, S3, SQS, SES), one request at a time
+//!    (`tests/moto_serial.py`);
 //! 2. creates the table, bucket and queues with the names Terraform uses for the `local` stage;
 //! 3. generates a throw-away token key pair and seeds the local security administrator
 //!    (API.md "Local seed");
 //! 4. builds every function, then runs `cargo lambda watch`, which serves the API's paths on
 //!    one origin;
-//! 5. prints `ready: <base URL>` once `GET /v1/accounts/me` answers 401, and stops everything it
-//!    started on Ctrl-C or SIGTERM.
+//! 5. prints `ready: <base URL>` once `GET /v1/accounts/me` answers 401, relays outbox messages
+//!    every 10 s, and stops everything it started on Ctrl-C or SIGTERM.
 //!
 //! Environment: `MOTO_PORT` (default 4566), `WATCH_PORT` (default 9000), `STAGE` (default
 //! `local`). Logs of moto go to `target/devstack/moto.log`.
@@ -107,7 +108,8 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
     }
 }
 
-async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<(), String> {
+/// Creates what is missing; returns each queue's URL (integration, notifications).
+async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<Vec<String>, String> {
     let dynamo = shared::aws::dynamodb(sdk);
     shared::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
@@ -121,6 +123,7 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
     }
 
     let sqs = shared::aws::sqs(sdk);
+    let mut urls = Vec::new();
     for (queue, fifo) in &names.queues {
         let dlq_name = if *fifo { queue.replace(".fifo", "-dlq.fifo") } else { format!("{queue}-dlq") };
         let mut dlq = sqs.create_queue().queue_name(&dlq_name);
@@ -148,9 +151,10 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
                 .attributes(QueueAttributeName::FifoQueue, "true")
                 .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
         }
-        q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+        let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+        urls.push(created.queue_url.unwrap_or_default());
     }
-    Ok(())
+    Ok(urls)
 }
 
 fn escape_pem(pem: &str) -> String {
@@ -176,8 +180,9 @@ async fn run(children: &mut Children) -> Result<(), String> {
     let log = std::fs::File::create(state.join("moto.log")).map_err(|e| e.to_string())?;
     let log2 = log.try_clone().map_err(|e| e.to_string())?;
     children.0.push(spawn(
-        Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+        Command::new("python3")
+            .current_dir(&root)
+            .args(["tests/moto_serial.py", "-H", "127.0.0.1", "-p", &moto_port.to_string()])
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log2),
@@ -197,7 +202,8 @@ async fn run(children: &mut Children) -> Result<(), String> {
         std::env::set_var(k, v);
     }
     let sdk = shared::aws::load().await;
-    create_resources(&sdk, &names).await?;
+    let urls = create_resources(&sdk, &names).await?;
+    let (integration_url, notifications_url) = (urls[0].clone(), urls[1].clone());
     println!("resources: table {}, bucket {}, queues {}", names.table, names.bucket, names.queues.iter().map(|q| q.0.as_str()).collect::<Vec<_>>().join(", "));
 
     // 3. keys and the seeded administrator.
@@ -205,6 +211,9 @@ async fn run(children: &mut Children) -> Result<(), String> {
     let env_file = state.join("functions.env");
     let mut lines: Vec<String> = aws_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     lines.push(format!("TABLE_NAME={}", names.table));
+    lines.push(format!("FILES_BUCKET={}", names.bucket));
+    lines.push(format!("NOTIFICATIONS_QUEUE_URL={notifications_url}"));
+    lines.push(format!("INTEGRATION_QUEUE_URL={integration_url}"));
     lines.push(format!("JWT_PRIVATE_KEY=\"{}\"", escape_pem(&private)));
     lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
     std::fs::write(&env_file, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
@@ -234,10 +243,27 @@ async fn run(children: &mut Children) -> Result<(), String> {
     wait_for("cargo lambda watch", 600, children, async || http_status(watch_port, "/v1/accounts/me").await == Some(401)).await?;
     println!("ready: http://127.0.0.1:{watch_port}");
 
-    // 5. until Ctrl-C / SIGTERM (handled in `main`), or until a child dies.
+    // 5. until Ctrl-C / SIGTERM (handled in `main`), or until a child dies; meanwhile relay
+    //    outbox messages the functions could not send (what `outbox-relay` does in AWS).
+    let table = shared::dynamo::Table::new(shared::aws::dynamodb(&sdk), names.table.clone());
+    let outbox = shared::dynamo::DynamoOutbox::new(table);
+    let sqs = shared::aws::sqs(&sdk);
+    let queues = shared::outbox::Queues {
+        notifications: Some(std::sync::Arc::new(shared::sqs::SqsQueue::new(sqs.clone(), &notifications_url))),
+        integration: Some(std::sync::Arc::new(shared::sqs::SqsQueue::new(sqs, &integration_url))),
+    };
+    let mut tick = 0u64;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         children.check()?;
+        tick += 1;
+        if tick % 10 == 0 {
+            match shared::outbox::relay(&outbox, &queues, jiff::Timestamp::now()).await {
+                Ok(r) if r.examined > 0 => println!("outbox relay: sent {}, failed {}", r.sent, r.failed),
+                Ok(_) => {}
+                Err(e) => eprintln!("outbox relay: {e}"),
+            }
+        }
     }
 }
 
