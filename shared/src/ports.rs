@@ -5,7 +5,7 @@
 use crate::attachments::AttachmentRecord;
 use crate::audit::AuditEntry;
 use crate::codes::Code;
-use crate::domain::{Account, BlockedReason, Ticket, TicketStatus};
+use crate::domain::{AccessRequest, Account, BlockedReason, JournalRow, RequestStatus, Ticket, TicketStatus};
 use crate::outbox::OutboxMessage;
 use crate::page::{Page, PageRequest};
 use crate::error::ApiError;
@@ -49,6 +49,8 @@ pub enum UniqueKey {
     StaffIin(String),
     /// The first security administrator, created once by the bootstrap.
     FirstSecurityAdmin,
+    /// One undecided access request per person and kind (409 `duplicate_request`).
+    OpenAccessRequest { iin: String, kind: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,4 +219,66 @@ pub trait TicketStore: Send + Sync {
     async fn update(&self, ticket: &Ticket, expected_version: u64, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
     /// One page, oldest `due_at` first, by one index query.
     async fn list(&self, filter: TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError>;
+}
+
+/// What approving an access request does to an account.
+#[derive(Clone, Debug)]
+pub enum AccountEffect {
+    /// Refusal: nothing.
+    None,
+    /// `grant`: a new staff account claiming its login and the person's IIN (ACS-7).
+    Create(Account),
+    /// `change`, `block`, `reactivate`: the account as it becomes, if it is still at the token
+    /// version it was read with.
+    Replace { account: Account, expected_token_version: u32 },
+}
+
+/// Everything a decision writes, in one transaction.
+#[derive(Clone, Debug)]
+pub struct DecisionWrite {
+    /// The request with its status and decision set.
+    pub request: AccessRequest,
+    pub effect: AccountEffect,
+    /// The journal row of an issued login or temporary password (numbered by the store).
+    pub journal: Option<JournalRow>,
+    pub audit: AuditEntry,
+    pub outbox: Vec<OutboxMessage>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("the request is already decided")]
+    AlreadyDecided,
+    #[error("unique value already held: {0:?}")]
+    Taken(UniqueKey),
+    #[error("the account changed concurrently")]
+    AccountChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// An undecided request of the same kind for the same person exists.
+    #[error("duplicate open request")]
+    Duplicate,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait AccessRequestStore: Send + Sync {
+    /// Stores a new request, claiming "one open request per person and kind" and citing its
+    /// basis document, with its audit entry.
+    async fn submit(&self, request: &AccessRequest, audit: &AuditEntry) -> Result<(), SubmitError>;
+    async fn get(&self, id: &str) -> Result<Option<AccessRequest>, StoreError>;
+    /// Pending first, then approved, then refused; oldest first within each; one query per page.
+    async fn list(&self, status: Option<RequestStatus>, page: &PageRequest) -> Result<Page<AccessRequest>, StoreError>;
+    /// Writes a decision (the request, the account change, the journal row, the audit entry
+    /// and the answer's outbox message) all or nothing. Returns the journal number, if any.
+    async fn decide(&self, write: DecisionWrite) -> Result<Option<u64>, DecideError>;
+    /// The staff account of a person, by IIN (ACS-7).
+    async fn staff_account_id(&self, iin: &str) -> Result<Option<String>, StoreError>;
+    /// Journal rows registered in `[from, to)`, in registration order.
+    async fn journal(&self, from: Timestamp, to: Timestamp, page: &PageRequest) -> Result<Page<JournalRow>, StoreError>;
 }

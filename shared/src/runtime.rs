@@ -44,4 +44,47 @@ impl HttpBase {
     pub fn http_config(&self, function: &'static str) -> HttpConfig {
         HttpConfig { function, cors_origins: self.config.cors_origins.clone() }
     }
+
+    /// Authentication over this table's accounts.
+    pub fn authenticator(&self, accounts: Arc<dyn crate::ports::AccountStore>) -> crate::auth::Authenticator {
+        crate::auth::Authenticator { verifier: self.verifier.clone(), accounts }
+    }
+
+    /// The `Idempotency-Key` layer's state over this table.
+    pub fn idempotency(&self, clock: Arc<dyn crate::clock::Clock>) -> crate::idempotency::Idempotency {
+        crate::idempotency::Idempotency {
+            store: Arc::new(crate::dynamo::DynamoIdempotency::new(self.table.clone())),
+            verifier: self.verifier.clone(),
+            clock,
+        }
+    }
+
+    /// The files bucket named by `FILES_BUCKET`.
+    #[cfg(feature = "s3")]
+    pub fn files_from_env(&self) -> Result<crate::s3::S3Files, StartError> {
+        Ok(crate::s3::S3Files::new(crate::aws::s3(&self.sdk), config::required("FILES_BUCKET")?))
+    }
+
+    /// The `notifications` queue named by `NOTIFICATIONS_QUEUE_URL` (and no integration queue).
+    #[cfg(feature = "sqs")]
+    pub fn notification_queues_from_env(&self) -> Result<crate::outbox::Queues, StartError> {
+        let url = config::required("NOTIFICATIONS_QUEUE_URL")?;
+        Ok(crate::outbox::Queues {
+            notifications: Some(Arc::new(crate::sqs::SqsQueue::new(crate::aws::sqs(&self.sdk), url))),
+            integration: None,
+        })
+    }
+}
+
+/// `impl FromRef<$state> for Authenticator` for a function's state with an `auth` field, so
+/// the `Authenticated` extractors work with it.
+#[macro_export]
+macro_rules! authenticator_from_state {
+    ($state:ty) => {
+        impl axum::extract::FromRef<$state> for $crate::auth::Authenticator {
+            fn from_ref(state: &$state) -> Self {
+                state.auth.clone()
+            }
+        }
+    };
 }

@@ -210,6 +210,15 @@ impl TestResponse {
             .unwrap_or_default()
     }
 
+    /// The field errors, in any order, are exactly `want`.
+    pub fn assert_field_errors(&self, want: &[(&str, &str)]) {
+        let mut got = self.field_errors();
+        got.sort();
+        let mut want: Vec<(String, String)> = want.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect();
+        want.sort();
+        assert_eq!(got, want, "{}", self.body);
+    }
+
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or("")
     }
@@ -227,6 +236,7 @@ pub struct TestStack {
     pub register_account: Router,
     pub sign_in: Router,
     pub file_ticket: Router,
+    pub request_access: Router,
     pub files: Arc<shared::s3::S3Files>,
     pub sqs: aws_sdk_sqs::Client,
     /// The `notifications` queue and the switch in front of it.
@@ -284,7 +294,19 @@ impl TestStack {
             clock: clock.clone(),
             idempotency: register.idempotency.clone(),
         };
+        let access = request_access::AppState {
+            requests: Arc::new(shared::dynamo::DynamoAccessRequests::new(table.clone())),
+            accounts: accounts.clone(),
+            attachments: Arc::new(DynamoAttachments::new(table.clone())),
+            files: files.clone(),
+            outbox: outbox.clone(),
+            queues: Queues { notifications: Some(notifications.clone()), integration: None },
+            auth: register.auth.clone(),
+            clock: clock.clone(),
+            idempotency: register.idempotency.clone(),
+        };
         Self {
+            request_access: request_access::app(access, http("request-access")),
             register_account: register_account::app(register, http("register-account")),
             sign_in: sign_in::app(sign_in, http("sign-in")),
             file_ticket: file_ticket::app(tickets, http("file-ticket")),
@@ -338,6 +360,8 @@ impl TestStack {
             self.sign_in.clone()
         } else if path.starts_with("/v1/tickets") {
             self.file_ticket.clone()
+        } else if path.starts_with("/v1/access-") {
+            self.request_access.clone()
         } else {
             self.register_account.clone()
         }
@@ -417,6 +441,13 @@ impl TestStack {
         let res = self.sign_in(login, password).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         res.body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// `PUT /v1/accounts/me/password` with `token` (a bare token, or `Bearer …`).
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> TestResponse {
+        let auth = if token.starts_with("Bearer ") { token.to_owned() } else { bearer(token) };
+        let body = json!({"current_password": current, "new_password": new});
+        self.call(Method::PUT, "/v1/accounts/me/password", Some(body), &[("authorization", &auth)]).await
     }
 
     /// Seeds a security administrator with a known password; returns its token.

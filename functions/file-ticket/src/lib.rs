@@ -8,7 +8,7 @@
 //! anonymous filing is limited per source address. The answer's `access_code` is the
 //! anonymous author's only key to the ticket: it is shown once and stored as a SHA-256 hash.
 
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -57,11 +57,7 @@ pub struct AppState {
     pub idempotency: Idempotency,
 }
 
-impl FromRef<AppState> for Authenticator {
-    fn from_ref(state: &AppState) -> Self {
-        state.auth.clone()
-    }
-}
+shared::authenticator_from_state!(AppState);
 
 pub fn app(state: AppState, http: HttpConfig) -> Router {
     let router = Router::new()

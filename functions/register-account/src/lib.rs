@@ -4,7 +4,7 @@
 //! Routes: `POST /v1/accounts`, `GET /v1/accounts/me`, `PUT /v1/accounts/me/password`,
 //! `POST /v1/accounts/{id}/block`.
 
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -33,11 +33,7 @@ pub struct AppState {
     pub idempotency: Idempotency,
 }
 
-impl FromRef<AppState> for Authenticator {
-    fn from_ref(state: &AppState) -> Self {
-        state.auth.clone()
-    }
-}
+shared::authenticator_from_state!(AppState);
 
 pub fn app(state: AppState, http: HttpConfig) -> Router {
     let router = Router::new()
@@ -127,6 +123,9 @@ async fn register(State(st): State<AppState>, JsonObject(body): JsonObject) -> R
         created_at: now,
         last_login_at: None,
         password_changed_at: None,
+        systems: Vec::new(),
+        functions: Vec::new(),
+        journal_row: None,
     };
     let audit = AuditEntry::new(now, &account.id, "account.registered", format!("account:{}", account.id))
         .with_details(json!({ "role": role.as_str(), "agreement_version": st.agreement_version }));

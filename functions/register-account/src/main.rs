@@ -1,10 +1,8 @@
 //! Wiring only: configuration, clients built once, then the Lambda runtime.
 
 use register_account::{app, AppState};
-use shared::auth::Authenticator;
 use shared::clock::SystemClock;
-use shared::dynamo::{DynamoAccounts, DynamoIdempotency, DynamoRateLimiter};
-use shared::idempotency::Idempotency;
+use shared::dynamo::{DynamoAccounts, DynamoRateLimiter};
 use shared::runtime::HttpBase;
 use std::sync::Arc;
 
@@ -18,14 +16,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let state = AppState {
         accounts: accounts.clone(),
         limiter: Arc::new(DynamoRateLimiter::new(base.table.clone())),
-        auth: Authenticator { verifier: base.verifier.clone(), accounts },
+        auth: base.authenticator(accounts),
         clock: clock.clone(),
         agreement_version,
-        idempotency: Idempotency {
-            store: Arc::new(DynamoIdempotency::new(base.table.clone())),
-            verifier: base.verifier.clone(),
-            clock,
-        },
+        idempotency: base.idempotency(clock),
     };
     lambda_http::run(app(state, base.http_config("register-account"))).await
 }

@@ -18,6 +18,14 @@ impl Role {
     pub const ALL: [Role; 6] =
         [Role::Citizen, Role::Employer, Role::CenterStaff, Role::Support, Role::SecurityAdmin, Role::Official];
 
+    /// The roles an access request may give (ACS-1).
+    pub const STAFF: &'static [(&'static str, Role)] = &[
+        ("center_staff", Role::CenterStaff),
+        ("support", Role::Support),
+        ("security_admin", Role::SecurityAdmin),
+        ("official", Role::Official),
+    ];
+
     /// Staff accounts come from approved access requests (ACS-1) and are swept for
     /// inactivity (ACS-9); citizens and employers register themselves.
     pub fn is_staff(self) -> bool {
@@ -104,6 +112,16 @@ pub struct Account {
     pub last_login_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_changed_at: Option<Timestamp>,
+    /// Staff: the information systems and functions granted by the last approved access
+    /// request (ACS-2, ACS-8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<String>,
+    /// Staff: the registration-journal row of the login issued with the current temporary
+    /// password; the first password change completes it (ACS-5, ACS-6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_row: Option<String>,
 }
 
 impl Account {
@@ -131,6 +149,9 @@ impl Account {
             created_at: now,
             last_login_at: None,
             password_changed_at: None,
+            systems: Vec::new(),
+            functions: Vec::new(),
+            journal_row: None,
         }
     }
 
@@ -157,6 +178,8 @@ impl Account {
             "agreement_accepted_at": self.agreement_accepted_at,
             "created_at": self.created_at,
             "last_login_at": self.last_login_at,
+            "systems": self.systems,
+            "functions": self.functions,
         })
     }
 }

@@ -52,6 +52,35 @@ struct UniqueItem {
     account_id: String,
 }
 
+/// The transaction item that creates `account` (its key must be new).
+pub(crate) fn account_put_new(table: &str, account: &Account) -> Result<TransactWriteItem, StoreError> {
+    put_new(table, to_item(&AccountItem::new(account))?)
+}
+
+/// The transaction item that claims a unique value for `account_id`.
+pub(crate) fn unique_put_new(table: &str, key: &UniqueKey, account_id: &str) -> Result<TransactWriteItem, StoreError> {
+    let (pk, sk) = keys::unique(key);
+    put_new(table, to_item(&UniqueItem { pk, sk, entity: "unique".into(), account_id: account_id.to_owned() })?)
+}
+
+/// The transaction item that replaces `account` if its token version is still `expected`
+/// (a concurrent password change, block or change of rights makes it fail).
+pub(crate) fn account_replace(table: &str, account: &Account, expected_token_version: u32) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(to_item(&AccountItem::new(account))?))
+        .condition_expression("attribute_exists(pk) AND token_version = :expected")
+        .expression_attribute_values(":expected", n(expected_token_version))
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+/// The account holding a unique value, if any.
+pub(crate) async fn holder_of(table: &Table, key: &UniqueKey) -> Result<Option<String>, StoreError> {
+    Ok(table.get(keys::unique(key)).await?.and_then(|i| from_item::<UniqueItem>(i).ok()).map(|u| u.account_id))
+}
+
 #[derive(Clone, Debug)]
 pub struct DynamoAccounts {
     table: Table,
@@ -84,14 +113,27 @@ impl DynamoAccounts {
         audit: &AuditEntry,
         on_condition: UpdateAccountError,
     ) -> Result<(), UpdateAccountError> {
-        let result = self
+        self.change_with(update, audit, None, on_condition).await
+    }
+
+    /// [`Self::change`] with one more item in the transaction.
+    async fn change_with(
+        &self,
+        update: Update,
+        audit: &AuditEntry,
+        extra: Option<TransactWriteItem>,
+        on_condition: UpdateAccountError,
+    ) -> Result<(), UpdateAccountError> {
+        let mut req = self
             .table
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(self.audit_put(audit)?)
-            .send()
-            .await;
+            .transact_items(self.audit_put(audit)?);
+        if let Some(item) = extra {
+            req = req.transact_items(item);
+        }
+        let result = req.send().await;
         match result {
             Ok(_) => Ok(()),
             Err(e) => match failed_conditions(&e) {
@@ -111,15 +153,9 @@ impl AccountStore for DynamoAccounts {
     async fn create(&self, account: &Account, extra: &[UniqueKey], audit: &AuditEntry) -> Result<(), CreateAccountError> {
         let mut uniques = vec![UniqueKey::Login(account.login.clone())];
         uniques.extend(extra.iter().cloned());
-        let mut req = self
-            .table
-            .client
-            .transact_write_items()
-            .transact_items(put_new(&self.table.name, to_item(&AccountItem::new(account))?)?);
+        let mut req = self.table.client.transact_write_items().transact_items(account_put_new(&self.table.name, account)?);
         for key in &uniques {
-            let (pk, sk) = keys::unique(key);
-            let item = to_item(&UniqueItem { pk, sk, entity: "unique".into(), account_id: account.id.clone() })?;
-            req = req.transact_items(put_new(&self.table.name, item)?);
+            req = req.transact_items(unique_put_new(&self.table.name, key, &account.id)?);
         }
         req = req.transact_items(self.audit_put(audit)?);
         match req.send().await {
@@ -186,7 +222,27 @@ impl AccountStore for DynamoAccounts {
             .expression_attribute_values(":at", s(at.to_string()))
             .expression_attribute_values(":ver", n(account.token_version))
             .expression_attribute_values(":next", n(account.token_version + 1));
-        self.change(build(update.build())?, audit, UpdateAccountError::Conflict).await
+        // ACS-5/ACS-6: replacing the temporary password of an issued login completes its
+        // registration; the journal row records when, in the same transaction.
+        let completes = account.journal_row.as_ref().filter(|_| account.must_change_password);
+        let (update, extra) = match completes {
+            Some(row) => {
+                let (pk, sk) = keys::journal(row);
+                let complete = Update::builder()
+                    .table_name(&self.table.name)
+                    .key(keys::PK, s(pk))
+                    .key(keys::SK, s(sk))
+                    .update_expression("SET registration_completed_at = :at")
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(registration_completed_at)")
+                    .expression_attribute_values(":at", s(at.to_string()));
+                let item = TransactWriteItem::builder().update(build(complete.build())?).build();
+                (update.update_expression(
+                    "SET password_hash = :h, must_change_password = :f, password_changed_at = :at, token_version = :next REMOVE journal_row",
+                ), Some(item))
+            }
+            None => (update, None),
+        };
+        self.change_with(build(update.build())?, audit, extra, UpdateAccountError::Conflict).await
     }
 
     async fn block(&self, id: &str, reason: BlockedReason, at: Timestamp, audit: &AuditEntry) -> Result<Account, UpdateAccountError> {

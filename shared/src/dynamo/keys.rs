@@ -8,6 +8,9 @@
 //! | rate-limit window | `RATE#<key>` | `RATE` | — |
 //! | idempotency record | `IDEMPOTENCY#<sha256>` | `IDEMPOTENCY` | — |
 //! | sequence counter | `SEQUENCE#<name>` | `SEQUENCE` | — |
+//! | access request | `ACCESS_REQUEST#<id>` | `ACCESS_REQUEST` | `ACCESS_REQUESTS` / `<status rank>#<received>#<id>` |
+//! | journal row (ACS-6) | `JOURNAL` | `<registered at>#<number>` | — |
+//! | open-request marker | `UNIQUE#OPEN_REQUEST#<iin>#<kind>` | `UNIQUE` | — |
 //! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<created>#<event id>` |
 //! | attachment declaration | `ATTACHMENT#<id>` | `ATTACHMENT` | — |
 //! | support ticket | `TICKET#<id>` | `TICKET` | open only: `TICKETS#OPEN` / `<due>#<id>`; gsi2: `TICKETS#<status>` / `<due>#<id>` |
@@ -38,6 +41,7 @@ pub fn unique(key: &UniqueKey) -> (String, String) {
         UniqueKey::Login(login) => format!("UNIQUE#LOGIN#{login}"),
         UniqueKey::StaffIin(iin) => format!("UNIQUE#STAFF_IIN#{iin}"),
         UniqueKey::FirstSecurityAdmin => "UNIQUE#FIRST_SECURITY_ADMIN".to_owned(),
+        UniqueKey::OpenAccessRequest { iin, kind } => format!("UNIQUE#OPEN_REQUEST#{iin}#{kind}"),
     };
     (pk, "UNIQUE".to_owned())
 }
@@ -84,3 +88,19 @@ pub const OPEN_TICKETS: &str = "TICKETS#OPEN";
 pub fn tickets_in_status(status: &str) -> String {
     format!("TICKETS#{}", status.to_ascii_uppercase())
 }
+
+/// A row of the registration journal (ACS-6): one partition, sorted by registration time.
+/// `row` is `<registered at>#<number, 10 digits>`.
+pub fn journal(row: &str) -> (String, String) {
+    (JOURNAL.to_owned(), row.to_owned())
+}
+
+pub const JOURNAL: &str = "JOURNAL";
+
+pub fn access_request(id: &str) -> (String, String) {
+    (format!("ACCESS_REQUEST#{id}"), "ACCESS_REQUEST".to_owned())
+}
+
+/// gsi1 partition of every access request; sort key `<status rank>#<received>#<id>`, so
+/// pending requests come first, oldest first.
+pub const ACCESS_REQUESTS: &str = "ACCESS_REQUESTS";

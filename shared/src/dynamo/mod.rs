@@ -2,6 +2,7 @@
 //! (`serde_dynamo`); key formats live in [`keys`]; the table's shape (shared with Terraform
 //! and the local stack) in [`schema`].
 
+pub mod access;
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
@@ -14,6 +15,7 @@ pub mod schema;
 pub mod sequence;
 pub mod tickets;
 
+pub use access::DynamoAccessRequests;
 pub use accounts::DynamoAccounts;
 pub use attachments::DynamoAttachments;
 pub use audit::DynamoAudit;

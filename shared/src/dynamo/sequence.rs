@@ -21,9 +21,35 @@ pub async fn current(table: &Table, sequence: &str) -> Result<u64, StoreError> {
         .unwrap_or(0))
 }
 
+/// Why [`write_with_next_or_conditions`] wrote nothing.
+#[derive(Debug)]
+pub enum SequenceWriteError {
+    /// Conditions of the caller's items failed: one flag per item of `make`, in order.
+    Conditions(Vec<bool>),
+    Store(StoreError),
+}
+
+impl From<StoreError> for SequenceWriteError {
+    fn from(e: StoreError) -> Self {
+        SequenceWriteError::Store(e)
+    }
+}
+
 /// Takes the next number of `sequence` and writes `make(number)`'s items in one transaction.
-/// Returns the number taken.
+/// Returns the number taken; a failed condition of the caller's items is `Conflict`.
 pub async fn write_with_next<F>(table: &Table, sequence: &str, make: F) -> Result<u64, StoreError>
+where
+    F: Fn(u64) -> Result<Vec<TransactWriteItem>, StoreError>,
+{
+    match write_with_next_or_conditions(table, sequence, make).await {
+        Ok(n) => Ok(n),
+        Err(SequenceWriteError::Conditions(_)) => Err(StoreError::Conflict),
+        Err(SequenceWriteError::Store(e)) => Err(e),
+    }
+}
+
+/// [`write_with_next`], telling which of the caller's items failed their condition.
+pub async fn write_with_next_or_conditions<F>(table: &Table, sequence: &str, make: F) -> Result<u64, SequenceWriteError>
 where
     F: Fn(u64) -> Result<Vec<TransactWriteItem>, StoreError>,
 {
@@ -55,13 +81,15 @@ where
             // Someone took this number first: read again and retry.
             Some(failed) if failed.first() == Some(&true) => {}
             // A condition of the caller's own items failed: retrying cannot help.
-            Some(failed) if failed.iter().any(|f| *f) => return Err(StoreError::Conflict),
+            Some(failed) if failed.iter().any(|f| *f) => {
+                return Err(SequenceWriteError::Conditions(failed.into_iter().skip(1).collect()))
+            }
             // Cancelled by a conflicting transaction: retry.
             Some(_) => {}
-            None => return Err(store_error(e)),
+            None => return Err(store_error(e).into()),
         }
         let jitter = u64::from(rand::random::<u8>() % 20) + u64::from(attempt.min(10));
         tokio::time::sleep(Duration::from_millis(jitter)).await;
     }
-    Err(StoreError::Unavailable(format!("sequence {sequence} is contended")))
+    Err(StoreError::Unavailable(format!("sequence {sequence} is contended")).into())
 }
