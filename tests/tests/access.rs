@@ -168,9 +168,19 @@ async fn acs_4_5_6_grant_issues_a_login_with_a_temporary_password_that_must_be_r
     // ACS-4: due in 3 working days: Thursday 26 Nov 18:00 Almaty.
     assert_eq!(pending.body["items"][0]["due_at"].as_str().unwrap().parse::<Timestamp>().unwrap(), "2026-11-26T13:00:00Z".parse::<Timestamp>().unwrap());
 
-    let res = c.decide(&id, json!({"decision": "approve"})).await;
+    let decide_with_key = || {
+        let (stack, path, admin) = (&c.stack, format!("/v1/access-requests/{id}/decision"), c.admin.clone());
+        async move {
+            let headers = [("authorization", admin.as_str()), ("idempotency-key", "decision-7f1c")];
+            stack.call(Method::POST, &path, Some(json!({"decision": "approve"})), &headers).await
+        }
+    };
+    let res = decide_with_key().await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.header("cache-control"), Some("no-store"));
+    // The answer with the password is not kept for replay: a retry runs again and is refused.
+    let retry = decide_with_key().await;
+    assert_eq!((retry.status, retry.code()), (StatusCode::CONFLICT, "already_decided"));
     let temporary = res.body["temporary_password"].as_str().unwrap().to_owned();
     assert!(temporary.chars().count() >= 16, "ACS-5: at least 16 characters");
     assert_eq!(res.body["login"], p.email.to_lowercase(), "ACC-2: the corporate e-mail, normalised");
