@@ -239,6 +239,19 @@ async fn acs_4_5_6_grant_issues_a_login_with_a_temporary_password_that_must_be_r
     assert!(first.starts_with("1,г. Астана,01-12/345,2026-11-20,") && first.contains(&login), "{first}");
     assert_eq!(lines.next(), None);
 
+    // Through the Lambda runtime the CSV stays byte for byte (a text body would lose the BOM).
+    let req = http::Request::get("/v1/access-journal")
+        .header("authorization", &c.admin)
+        .header("accept", "text/csv")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = tower::ServiceExt::oneshot(c.stack.request_access.clone(), req).await.unwrap();
+    let lambda = lambda_http::IntoResponse::into_response(res).await;
+    match lambda.body() {
+        lambda_http::Body::Binary(bytes) => assert_eq!(bytes, &csv.raw, "BOM and all"),
+        other => panic!("the CSV went out as {other:?}, not as binary"),
+    }
+
     // Rows cannot be changed or deleted through the API.
     for method in [Method::PUT, Method::PATCH, Method::DELETE, Method::POST] {
         let res = c.stack.call(method, "/v1/access-journal", Some(json!({})), &[("authorization", &c.admin)]).await;

@@ -594,6 +594,11 @@ async fn journal(
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"registration-journal.csv\""),
+            // `lambda_http` decodes text/* bodies with encoding_rs, which drops a leading BOM
+            // (and the body then falls short of its Content-Length). A Content-Encoding makes it
+            // pass the bytes through as a binary (base64) body, BOM included; `identity` tells
+            // clients there is nothing to decode.
+            (header::CONTENT_ENCODING, "identity"),
         ],
         csv,
     )
