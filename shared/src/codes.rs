@@ -319,6 +319,16 @@ codes! {
         ru: "Учётная запись сотрудника с этим ИИН не найдена.",
         en: "No staff account exists for this IIN.",
     },
+    AlreadyClosed => "already_closed" {
+        kk: "Бос жұмыс орны жабылып қойған.",
+        ru: "Вакансия уже закрыта.",
+        en: "The vacancy is already closed.",
+    },
+    SalaryBelowMinimum => "salary_below_minimum" {
+        kk: "Толық жұмыс күні үшін жалақы ең төменгі айлық жалақыдан кем болмауы керек.",
+        ru: "Зарплата при полной занятости не может быть ниже минимальной месячной заработной платы.",
+        en: "A full-time salary cannot be below the minimum monthly wage.",
+    },
     AgreementRequired => "agreement_required" {
         kk: "Пайдаланушы келісімінің қолданыстағы нұсқасын қабылдаңыз.",
         ru: "Примите действующую версию пользовательского соглашения.",

@@ -5,7 +5,9 @@
 use crate::attachments::AttachmentRecord;
 use crate::audit::AuditEntry;
 use crate::codes::Code;
-use crate::domain::{AccessRequest, Account, BlockedReason, JournalRow, RequestStatus, Ticket, TicketStatus};
+use crate::domain::{
+    AccessRequest, Account, BlockedReason, JournalRow, LayoffNotice, RequestStatus, Ticket, TicketStatus, Vacancy, VacancySearch,
+};
 use crate::outbox::OutboxMessage;
 use crate::page::{Page, PageRequest};
 use crate::error::ApiError;
@@ -281,4 +283,19 @@ pub trait AccessRequestStore: Send + Sync {
     async fn staff_account_id(&self, iin: &str) -> Result<Option<String>, StoreError>;
     /// Journal rows registered in `[from, to)`, in registration order.
     async fn journal(&self, from: Timestamp, to: Timestamp, page: &PageRequest) -> Result<Page<JournalRow>, StoreError>;
+}
+
+#[async_trait]
+pub trait VacancyStore: Send + Sync {
+    /// Stores a published vacancy with its search postings, audit entry and outbox messages.
+    async fn publish(&self, vacancy: &Vacancy, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Vacancy>, StoreError>;
+    /// Stores the closed vacancy if it was still published (else `Conflict`) and removes its
+    /// postings, with its audit entry and outbox messages.
+    async fn close(&self, closed: &Vacancy, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    /// Listed vacancies (published, `valid_until` ≥ `today`) matching `search`, newest first:
+    /// one index query per page.
+    async fn search(&self, search: &VacancySearch, today: jiff::civil::Date, page: &PageRequest) -> Result<Page<Vacancy>, StoreError>;
+    /// Stores a lay-off notice with its audit entry and outbox messages (VAC-2).
+    async fn save_layoff_notice(&self, notice: &LayoffNotice, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
 }

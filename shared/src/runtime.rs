@@ -76,6 +76,18 @@ impl HttpBase {
     }
 }
 
+impl HttpBase {
+    /// The `integration` FIFO queue named by `INTEGRATION_QUEUE_URL` (and no notifications).
+    #[cfg(feature = "sqs")]
+    pub fn integration_queues_from_env(&self) -> Result<crate::outbox::Queues, StartError> {
+        let url = config::required("INTEGRATION_QUEUE_URL")?;
+        Ok(crate::outbox::Queues {
+            notifications: None,
+            integration: Some(Arc::new(crate::sqs::SqsQueue::new(crate::aws::sqs(&self.sdk), url))),
+        })
+    }
+}
+
 /// `impl FromRef<$state> for Authenticator` for a function's state with an `auth` field, so
 /// the `Authenticated` extractors work with it.
 #[macro_export]

@@ -26,6 +26,8 @@ use tower::ServiceExt;
 
 pub const AGREEMENT_VERSION: &str = "2024-06-20";
 pub const PORTAL_ORIGIN: &str = "https://www.enbek.kz";
+/// The minimum monthly wage the tests configure (as `MINIMUM_MONTHLY_WAGE` in Cargo.toml).
+pub const MINIMUM_WAGE: u64 = 85_000;
 
 /// The local AWS endpoint. Tests fail — they do not skip — when it is not configured.
 pub fn endpoint() -> String {
@@ -237,6 +239,10 @@ pub struct TestStack {
     pub sign_in: Router,
     pub file_ticket: Router,
     pub request_access: Router,
+    pub post_vacancy: Router,
+    /// The `integration` FIFO queue and the switch in front of it.
+    pub integration_url: String,
+    pub integration: Arc<SwitchableQueue>,
     pub files: Arc<shared::s3::S3Files>,
     pub sqs: aws_sdk_sqs::Client,
     /// The `notifications` queue and the switch in front of it.
@@ -305,7 +311,24 @@ impl TestStack {
             clock: clock.clone(),
             idempotency: register.idempotency.clone(),
         };
+        let integration_url = test_queue(&sqs, true).await;
+        let integration = Arc::new(SwitchableQueue {
+            inner: shared::sqs::SqsQueue::new(sqs.clone(), &integration_url),
+            failing: AtomicBool::new(false),
+        });
+        let vacancies = post_vacancy::AppState {
+            vacancies: Arc::new(shared::dynamo::DynamoVacancies::new(table.clone())),
+            outbox: outbox.clone(),
+            queues: Queues { notifications: None, integration: Some(integration.clone()) },
+            auth: register.auth.clone(),
+            clock: clock.clone(),
+            idempotency: register.idempotency.clone(),
+            minimum_wage: MINIMUM_WAGE,
+        };
         Self {
+            post_vacancy: post_vacancy::app(vacancies, http("post-vacancy")),
+            integration_url,
+            integration,
             request_access: request_access::app(access, http("request-access")),
             register_account: register_account::app(register, http("register-account")),
             sign_in: sign_in::app(sign_in, http("sign-in")),
@@ -319,6 +342,28 @@ impl TestStack {
             clock,
             accounts,
         }
+    }
+
+    /// Every message now in the `integration` queue, parsed.
+    pub async fn integration_sent(&self) -> Vec<Value> {
+        receive_all(&self.sqs, &self.integration_url)
+            .await
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("integration bodies are JSON"))
+            .collect()
+    }
+
+    /// Registers an employer (BIN from `serial`) and returns (account ID, token).
+    pub async fn employer_token(&self, serial: u32, company: &str) -> (String, String) {
+        let login = unique_email("hr");
+        let body = json!({
+            "login": login, "password": "Tulpar-Dala-2026", "role": "employer",
+            "last_name": "Ахметова", "first_name": "Динара",
+            "bin": bin(serial), "company_name": company, "agreement_version": AGREEMENT_VERSION,
+        });
+        let res = self.call(Method::POST, "/v1/accounts", Some(body), &[]).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        (res.body["id"].as_str().expect("id").to_owned(), self.token(&login, "Tulpar-Dala-2026").await)
     }
 
     /// Every message now in the `notifications` queue, parsed.
@@ -360,6 +405,8 @@ impl TestStack {
             self.sign_in.clone()
         } else if path.starts_with("/v1/tickets") {
             self.file_ticket.clone()
+        } else if path.starts_with("/v1/vacancies") || path.starts_with("/v1/layoff-notices") {
+            self.post_vacancy.clone()
         } else if path.starts_with("/v1/access-") {
             self.request_access.clone()
         } else {

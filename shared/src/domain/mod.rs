@@ -8,6 +8,7 @@ pub mod login;
 pub mod names;
 pub mod password;
 pub mod ticket;
+pub mod vacancy;
 
 pub use account::{Account, AccountStatus, BlockedReason, Role};
 pub use identity::{Bin, Iin};
@@ -15,3 +16,4 @@ pub use login::{Email, Login, Phone};
 pub use names::PersonName;
 pub use ticket::{Ticket, TicketAttachment, TicketStatus};
 pub use access::{AccessRequest, JournalRow, RequestKind, RequestStatus};
+pub use vacancy::{LayoffNotice, Vacancy, VacancySearch, VacancyStatus};

@@ -11,6 +11,9 @@
 //! | access request | `ACCESS_REQUEST#<id>` | `ACCESS_REQUEST` | `ACCESS_REQUESTS` / `<status rank>#<received>#<id>` |
 //! | journal row (ACS-6) | `JOURNAL` | `<registered at>#<number>` | — |
 //! | open-request marker | `UNIQUE#OPEN_REQUEST#<iin>#<kind>` | `UNIQUE` | — |
+//! | vacancy | `VACANCY#<id>` | `VACANCY` | gsi2: `EMPLOYER#<account id>` / `<published>#<id>` |
+//! | vacancy search posting | `VACANCY#<id>` | `POSTING#<partition>` | `<partition>` (e.g. `VAC#REGION#<kato>`) / `<published>#<id>` |
+//! | lay-off notice | `LAYOFF#<id>` | `LAYOFF` | gsi2: `EMPLOYER#<account id>` / `<submitted>#<id>` |
 //! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<created>#<event id>` |
 //! | attachment declaration | `ATTACHMENT#<id>` | `ATTACHMENT` | — |
 //! | support ticket | `TICKET#<id>` | `TICKET` | open only: `TICKETS#OPEN` / `<due>#<id>`; gsi2: `TICKETS#<status>` / `<due>#<id>` |
@@ -104,3 +107,20 @@ pub fn access_request(id: &str) -> (String, String) {
 /// gsi1 partition of every access request; sort key `<status rank>#<received>#<id>`, so
 /// pending requests come first, oldest first.
 pub const ACCESS_REQUESTS: &str = "ACCESS_REQUESTS";
+
+pub fn vacancy(id: &str) -> (String, String) {
+    (format!("VACANCY#{id}"), "VACANCY".to_owned())
+}
+
+pub fn vacancy_posting(id: &str, partition: &str) -> (String, String) {
+    (format!("VACANCY#{id}"), format!("POSTING#{partition}"))
+}
+
+pub fn layoff_notice(id: &str) -> (String, String) {
+    (format!("LAYOFF#{id}"), "LAYOFF".to_owned())
+}
+
+/// gsi2 partition of one employer's vacancies and notices.
+pub fn by_employer(account_id: &str) -> String {
+    format!("EMPLOYER#{account_id}")
+}

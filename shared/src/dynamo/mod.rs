@@ -14,6 +14,7 @@ pub mod rate;
 pub mod schema;
 pub mod sequence;
 pub mod tickets;
+pub mod vacancies;
 
 pub use access::DynamoAccessRequests;
 pub use accounts::DynamoAccounts;
@@ -23,6 +24,7 @@ pub use idempotency::DynamoIdempotency;
 pub use outbox::DynamoOutbox;
 pub use rate::DynamoRateLimiter;
 pub use tickets::DynamoTickets;
+pub use vacancies::DynamoVacancies;
 
 use crate::ports::StoreError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
