@@ -34,6 +34,7 @@ echo "moto_server on $AWS_ENDPOINT_URL"
 
 if [[ "${BENCH:-}" == 1 ]]; then
   cargo run --release --locked -p integration --bin bench-auth
+  cargo run --release --locked -p integration --bin bench-vacancies
 else
   out=$(mktemp -t cargo-test.XXXXXX)
   trap 'cleanup; rm -f "$out"' EXIT

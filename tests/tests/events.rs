@@ -51,3 +51,12 @@ async fn the_anonymous_ticket_event_is_filed_and_audited_with_the_gateway_addres
     assert_eq!(entries[0].action, "ticket.filed");
     assert_eq!(entries[0].source_ip, "203.0.113.20", "the per-address limit and the audit use API Gateway's address");
 }
+
+#[tokio::test]
+async fn the_public_vacancy_search_event_is_answered_with_its_query_string() {
+    let s = TestStack::new().await;
+    let res = s.send(event("post-vacancy.get-vacancies.json")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["items"], serde_json::json!([]));
+    assert_eq!(res.header("x-request-id"), Some("evt-vacancies"));
+}

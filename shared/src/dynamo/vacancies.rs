@@ -123,13 +123,24 @@ impl DynamoVacancies {
     }
 }
 
+/// The items a published vacancy consists of: the vacancy, then its postings. For bulk loads
+/// (benchmarks, migrations) that bypass the publishing transaction.
+pub fn published_items(vacancy: &Vacancy) -> Result<Vec<Item>, StoreError> {
+    let mut items = vec![DynamoVacancies::vacancy_item(vacancy)?];
+    for p in postings(vacancy) {
+        items.push(to_item(&p)?);
+    }
+    Ok(items)
+}
+
 #[async_trait]
 impl VacancyStore for DynamoVacancies {
     async fn publish(&self, vacancy: &Vacancy, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError> {
         let name = &self.table.name;
-        let mut items = vec![put_new(name, Self::vacancy_item(vacancy)?)?];
-        for p in postings(vacancy) {
-            items.push(self.put(to_item(&p)?)?);
+        let mut parts = published_items(vacancy)?.into_iter();
+        let mut items = vec![put_new(name, parts.next().ok_or_else(|| StoreError::Other("no vacancy item".into()))?)?];
+        for p in parts {
+            items.push(self.put(p)?);
         }
         items.push(self.put(audit_item(audit)?)?);
         for m in outbox {

@@ -1,0 +1,197 @@
+//! Benchmark (not a test): vacancy publish and search, in-process against moto, with
+//! `BENCH_VACANCIES` (default 10 000) vacancies loaded. Reports p50/p99 per operation and the
+//! number of DynamoDB requests per search page, counted by an SDK interceptor on the client
+//! the search uses (the design promises exactly one Query per page and nothing per item).
+//!
+//! Run with `make bench` (release build, against a private moto server).
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use http::{Method, StatusCode};
+use integration::{bearer, TestStack};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Counts DynamoDB requests by operation (`X-Amz-Target`).
+#[derive(Debug, Clone, Default)]
+struct Counter(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl Intercept for Counter {
+    fn name(&self) -> &'static str {
+        "request-counter"
+    }
+
+    fn read_before_transmit(&self, ctx: &BeforeTransmitInterceptorContextRef<'_>, _: &RuntimeComponents, _: &mut ConfigBag) -> Result<(), BoxError> {
+        let op = ctx.request().headers().get("x-amz-target").unwrap_or("?").rsplit('.').next().unwrap_or("?").to_owned();
+        *self.0.lock().expect("counter").entry(op).or_default() += 1;
+        Ok(())
+    }
+}
+
+impl Counter {
+    fn take(&self) -> BTreeMap<String, usize> {
+        std::mem::take(&mut *self.0.lock().expect("counter"))
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    println!(
+        "{name:<40} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.2} ms",
+        samples.len(),
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.99),
+        percentile(&samples, 1.0)
+    );
+}
+
+const TITLES: &[&str] = &["Бухгалтер", "Главный бухгалтер", "Жұмысшы", "Әлеуметтік қызметкер", "Оператор call-центра", "Инженер связи", "Водитель", "Мұғалім", "Медсестра", "Программист"];
+const REGIONS: &[&str] = &["751110000", "711110000", "751210000", "631010000", "551010000", "471010000"];
+const OCCUPATIONS: &[&str] = &["2411", "2635", "7112", "4222", "2153", "8322", "2341", "3221", "2512", "9621"];
+
+#[tokio::main]
+async fn main() {
+    let n: usize = std::env::var("BENCH_VACANCIES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let stack = TestStack::new().await;
+    let (_, token) = stack.employer_token(42, "ТОО «Бенчмарк»").await;
+    let auth = bearer(&token);
+
+    // Load n vacancies with BatchWriteItem (the same items publishing writes): moto copies the
+    // whole table for every transaction, so loading 10 000 through the API would take hours.
+    let started = Instant::now();
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let v = shared::domain::Vacancy {
+            id: shared::ids::new_id(),
+            status: shared::domain::VacancyStatus::Published,
+            title: format!("{} {}", TITLES[i % TITLES.len()], i / TITLES.len()),
+            description: "Обязанности, условия и требования к кандидату — подробно.".into(),
+            occupation_code: OCCUPATIONS[i % OCCUPATIONS.len()].into(),
+            region_code: REGIONS[i % REGIONS.len()].into(),
+            salary_from: 150_000,
+            salary_to: None,
+            employment_type: shared::domain::vacancy::EmploymentType::FullTime,
+            positions: 1,
+            contact_name: "Ахметова Динара".into(),
+            contact_phone: "+77021112233".into(),
+            contact_email: None,
+            valid_until: "2027-06-30".parse().expect("date"),
+            employer_id: "bench".into(),
+            employer_bin: integration::bin(42),
+            company_name: "ТОО «Бенчмарк»".into(),
+            published_at: stack.now().checked_sub(jiff::SignedDuration::from_secs((n - i) as i64)).expect("time"),
+            closed_at: None,
+        };
+        batch.extend(shared::dynamo::vacancies::published_items(&v).expect("items"));
+        while batch.len() >= 25 || (i + 1 == n && !batch.is_empty()) {
+            let chunk: Vec<_> = batch.drain(..batch.len().min(25)).collect();
+            let writes = chunk
+                .into_iter()
+                .map(|item| {
+                    aws_sdk_dynamodb::types::WriteRequest::builder()
+                        .put_request(aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item)).build().expect("put"))
+                        .build()
+                })
+                .collect();
+            let mut pending = Some(writes);
+            while let Some(w) = pending.take() {
+                let out = stack.table.client.batch_write_item().request_items(&stack.table.name, w).send().await.expect("batch write");
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(&stack.table.name)).filter(|u| !u.is_empty());
+            }
+        }
+        if (i + 1) % 2000 == 0 {
+            eprintln!("loaded {} of {n} ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
+        }
+    }
+    println!("loaded {n} vacancies in {:.0} s", started.elapsed().as_secs_f64());
+
+    // Publish through the router on top of them (auth, validation, transaction, SQS, outbox).
+    let samples: usize = std::env::var("BENCH_PUBLISHES").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let mut publish = Vec::with_capacity(samples);
+    let started = Instant::now();
+    for i in 0..samples {
+        let body = json!({
+            "title": format!("{} {}", TITLES[i % TITLES.len()], i / TITLES.len()),
+            "description": "Обязанности, условия и требования к кандидату — подробно.",
+            "occupation_code": OCCUPATIONS[i % OCCUPATIONS.len()],
+            "region_code": REGIONS[i % REGIONS.len()],
+            "salary_from": 150_000 + (i as u64 % 50) * 1000,
+            "employment_type": "full_time",
+            "positions": 1,
+            "contact_name": "Ахметова Динара",
+            "contact_phone": "+77021112233",
+            "valid_until": "2027-06-30",
+        });
+        let t = Instant::now();
+        let res = stack.call(Method::POST, "/v1/vacancies", Some(body), &[("authorization", &auth)]).await;
+        publish.push(t.elapsed());
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    println!("publish throughput: {:.1} vacancies/s (sequential, in-process against moto)", samples as f64 / started.elapsed().as_secs_f64());
+    report("publish (POST /v1/vacancies)", publish);
+
+    // Search through a router whose vacancy store counts its DynamoDB requests.
+    let counter = Counter::default();
+    let sdk = integration::sdk().await;
+    let counted = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build());
+    let table = shared::dynamo::Table::new(counted, stack.table.name.clone());
+    let state = post_vacancy::AppState {
+        vacancies: Arc::new(shared::dynamo::DynamoVacancies::new(table)),
+        outbox: stack.outbox.clone(),
+        queues: shared::outbox::Queues::default(),
+        auth: shared::auth::Authenticator { verifier: Arc::new(integration::verifier()), accounts: stack.accounts.clone() },
+        clock: stack.clock.clone(),
+        idempotency: shared::idempotency::Idempotency {
+            store: Arc::new(shared::dynamo::DynamoIdempotency::new(stack.table.clone())),
+            verifier: Arc::new(integration::verifier()),
+            clock: stack.clock.clone(),
+        },
+        minimum_wage: integration::MINIMUM_WAGE,
+    };
+    let router = post_vacancy::app(state, shared::http::HttpConfig { function: "post-vacancy", cors_origins: vec![] });
+    counter.take();
+
+    let queries = ["limit=20", "region_code=751110000&limit=20", "region_code=75&limit=20", "occupation_code=2411&limit=20", "q=бухгалтер&limit=20", "q=ЖҰМЫСШЫ&region_code=71&limit=20"];
+    for query in queries {
+        let mut samples = Vec::new();
+        let mut pages = 0usize;
+        let mut items = 0usize;
+        let mut cursor: Option<String> = None;
+        // Up to 25 pages per query, following cursors.
+        for _ in 0..25 {
+            let path = match &cursor {
+                Some(c) => format!("/v1/vacancies?{query}&cursor={c}"),
+                None => format!("/v1/vacancies?{query}"),
+            };
+            let req = http::Request::get(path).body(axum::body::Body::empty()).expect("request");
+            let t = Instant::now();
+            let res = tower::ServiceExt::oneshot(router.clone(), req).await.expect("router");
+            let body = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+            samples.push(t.elapsed());
+            let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+            pages += 1;
+            items += v["items"].as_array().map(Vec::len).unwrap_or(0);
+            match v["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let requests = counter.take();
+        let total: usize = requests.values().sum();
+        report(&format!("search ?{query}"), samples);
+        println!(
+            "    {pages} pages, {items} items; DynamoDB requests: {requests:?} = {:.2} per page",
+            total as f64 / pages as f64
+        );
+    }
+}
