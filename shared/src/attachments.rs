@@ -212,6 +212,29 @@ pub async fn check_cited(
     store: &dyn AttachmentStore,
     files: &dyn FileStore,
 ) -> Result<Vec<AttachmentRecord>, StoreError> {
+    check_cited_as(f, |i| format!("{field}.{i}"), ids, scope, store, files).await
+}
+
+/// [`check_cited`] for a field that holds one attachment ID (errors name the field itself).
+pub async fn check_cited_one(
+    f: &mut Fields,
+    field: &str,
+    id: &str,
+    scope: &str,
+    store: &dyn AttachmentStore,
+    files: &dyn FileStore,
+) -> Result<Option<AttachmentRecord>, StoreError> {
+    Ok(check_cited_as(f, |_| field.to_owned(), &[id.to_owned()], scope, store, files).await?.pop())
+}
+
+async fn check_cited_as(
+    f: &mut Fields,
+    name: impl Fn(usize) -> String,
+    ids: &[String],
+    scope: &str,
+    store: &dyn AttachmentStore,
+    files: &dyn FileStore,
+) -> Result<Vec<AttachmentRecord>, StoreError> {
     let mut usable = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let record = if crate::ids::is_valid_id(id) { store.get(id).await? } else { None };
@@ -224,7 +247,7 @@ pub async fn check_cited(
         };
         match record {
             Some(r) if ok => usable.push(r),
-            _ => f.error(&format!("{field}.{i}"), Code::AttachmentMissing),
+            _ => f.error(&name(i), Code::AttachmentMissing),
         }
     }
     Ok(usable)

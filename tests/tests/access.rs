@@ -113,7 +113,7 @@ async fn acs_2_every_field_of_appendix_2_is_validated_and_reported_at_once() {
         ("systems", "required"),
         ("basis.approved_on", "basis_expired"),
         ("letter.date", "invalid_value"),
-        ("basis_document_id.0", "attachment_missing"),
+        ("basis_document_id", "attachment_missing"),
         ("priority", "unknown_field"),
     ]);
 }

@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use shared::attachments::{self, check_cited};
+use shared::attachments::{self, check_cited_one};
 use shared::audit::AuditEntry;
 use shared::auth::{Authenticated, Authenticator};
 use shared::calendar::{local_date, WorkCalendar, TIME_ZONE};
@@ -213,10 +213,7 @@ async fn submit(State(st): State<AppState>, caller: Authenticated, JsonObject(bo
     let document_id = f.required("basis_document_id", parse::text(64));
     let letter = f.object("letter", true, |l| parse_letter(l, today));
     let cited = match &document_id {
-        Some(id) => {
-            let mut documents = check_cited(&mut f, "basis_document_id", std::slice::from_ref(id), SCOPE, st.attachments.as_ref(), st.files.as_ref()).await?;
-            documents.pop()
-        }
+        Some(id) => check_cited_one(&mut f, "basis_document_id", id, SCOPE, st.attachments.as_ref(), st.files.as_ref()).await?,
         None => None,
     };
     // ACS-7 at submission already: a grant for a person who has a login, or a change of an
