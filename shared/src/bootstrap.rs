@@ -44,7 +44,7 @@ pub async fn create_first_admin(
     let last = PersonName::parse(last_name).map_err(|_| BootstrapError::Invalid("last_name"))?;
     let first = PersonName::parse(first_name).map_err(|_| BootstrapError::Invalid("first_name"))?;
     let temporary = password::temporary();
-    let hash = hash_blocking(temporary.clone()).await?;
+    let hash = password::hash_off_runtime(temporary.clone()).await.map_err(BootstrapError::Failed)?;
     let account = new_admin(&login, &last, &first, hash, true, clock);
     let audit = AuditEntry::new(account.created_at, "system:bootstrap", "account.bootstrapped", format!("account:{}", account.id));
     match store.create(&account, &[UniqueKey::FirstSecurityAdmin], &audit).await {
@@ -63,7 +63,7 @@ pub async fn seed_local_admin(store: &dyn AccountStore, clock: &dyn Clock, login
         return Ok(false);
     }
     let name = PersonName::parse("Әкімші").map_err(|_| BootstrapError::Invalid("name"))?;
-    let hash = hash_blocking(password.to_owned()).await?;
+    let hash = password::hash_off_runtime(password.to_owned()).await.map_err(BootstrapError::Failed)?;
     let account = new_admin(&login, &name, &name, hash, false, clock);
     let audit = AuditEntry::new(account.created_at, "system:local-seed", "account.seeded", format!("account:{}", account.id));
     match store.create(&account, &[UniqueKey::FirstSecurityAdmin], &audit).await {
@@ -73,9 +73,3 @@ pub async fn seed_local_admin(store: &dyn AccountStore, clock: &dyn Clock, login
     }
 }
 
-async fn hash_blocking(password: String) -> Result<String, BootstrapError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| BootstrapError::Failed(e.to_string()))?
-        .map_err(|e| BootstrapError::Failed(e.to_string()))
-}

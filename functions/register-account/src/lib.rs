@@ -46,13 +46,6 @@ pub fn app(state: AppState, http: HttpConfig) -> Router {
     with_common_layers(router, http)
 }
 
-async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
 async fn verify_password(password: String, hash: String) -> Result<bool, ApiError> {
     tokio::task::spawn_blocking(move || password::verify(&password, &hash)).await.map_err(ApiError::internal)
 }
@@ -109,7 +102,7 @@ async fn register(State(st): State<AppState>, JsonObject(body): JsonObject) -> R
         status: AccountStatus::Active,
         blocked_reason: None,
         blocked_at: None,
-        password_hash: hash_password(password).await?,
+        password_hash: password::hash_off_runtime(password).await.map_err(ApiError::internal)?,
         must_change_password: false,
         token_version: 0,
         last_name: parsed(last_name)?.as_str().to_owned(),
@@ -179,7 +172,7 @@ async fn change_password(
         st.limiter.record(&key, &SIGN_IN_LIMIT, now).await?;
         return Err(ApiError::field("current_password", Code::PasswordIncorrect));
     }
-    let hash = hash_password(new).await?;
+    let hash = password::hash_off_runtime(new).await.map_err(ApiError::internal)?;
     let audit = AuditEntry::new(now, &account.id, "account.password_changed", format!("account:{}", account.id))
         .with_details(json!({ "was_temporary": account.must_change_password }));
     match st.accounts.set_password(&account, &hash, now, &audit).await {

@@ -326,13 +326,6 @@ fn answer(request: &AccessRequest, template: &str, extra: Value) -> Value {
     data
 }
 
-async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)
-}
-
 /// `POST /v1/access-requests/{id}/decision` (security_admin; ACS-3..5, ACS-7, ACS-8, ACS-10).
 async fn decide(
     State(st): State<AppState>,
@@ -403,7 +396,7 @@ async fn decide(
 
     let temporary = request.kind.issues_password().then(password::temporary);
     let hash = match &temporary {
-        Some(t) => Some(hash_password(t.clone()).await?),
+        Some(t) => Some(password::hash_off_runtime(t.clone()).await.map_err(ApiError::internal)?),
         None => None,
     };
     let (effect, account_id, login) = match (request.kind, existing) {

@@ -64,12 +64,21 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Hashes a password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`). CPU-bound
-/// (tens of milliseconds): call it from `spawn_blocking` on a request path.
+/// (tens of milliseconds): on a request path use [`hash_off_runtime`].
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let mut bytes = [0u8; 16];
     rand::rng().fill(&mut bytes);
     let salt = SaltString::encode_b64(&bytes)?;
     Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+/// [`hash`] on the blocking pool, so a request's runtime thread is not held for the tens of
+/// milliseconds Argon2id takes. The error says why (a failed task or a failed hash).
+pub async fn hash_off_runtime(password: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// Verifies a password against a PHC string; `false` for a malformed hash.
