@@ -6,12 +6,12 @@
 
 use super::accounts::{account_put_new, account_replace, holder_of, unique_put_new};
 use super::attachments::cite;
-use super::audit::audit_item;
+use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
 use super::sequence::{write_with_next_or_conditions, SequenceWriteError};
-use super::{failed_conditions, from_item, put_new, s, store_error, to_item, Item, Table};
+use super::{failed_conditions, from_item, put_new, s, store_error, to_item, Table};
 use crate::audit::AuditEntry;
 use crate::clock::sort_key;
 use crate::domain::{AccessRequest, JournalRow, RequestStatus};
@@ -76,10 +76,6 @@ impl DynamoAccessRequests {
         Self { table }
     }
 
-    fn put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = built(Put::builder().table_name(&self.table.name).set_item(Some(item)).build())?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
 
     /// The decision's items, in a fixed order (see [`Self::classify`]).
     fn decision_items(&self, write: &DecisionWrite) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -113,7 +109,7 @@ impl DynamoAccessRequests {
             let (pk, sk) = keys::journal(&JournalRow::row_key(row.registered_at, row.number));
             items.push(put_new(name, to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })?)?);
         }
-        items.push(self.put(audit_item(&write.audit)?)?);
+        items.push(audit_put(&self.table.name, &write.audit)?);
         for m in &write.outbox {
             items.push(outbox_put(name, m)?);
         }
@@ -152,7 +148,7 @@ impl AccessRequestStore for DynamoAccessRequests {
             .transact_items(put_new(name, to_item(&RequestItem::new(request))?)?)
             .transact_items(unique_put_new(name, &open_request_key(request), &request.id)?)
             .transact_items(cite(name, &request.basis_document.attachment_id, &format!("access-request:{}", request.id))?)
-            .transact_items(self.put(audit_item(audit)?)?)
+            .transact_items(audit_put(&self.table.name, audit)?)
             .send()
             .await;
         match result {

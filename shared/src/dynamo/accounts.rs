@@ -2,7 +2,7 @@
 //! administrator) is enforced by conditional puts in the same transaction that creates the
 //! account; every change carries its audit entry in the same transaction.
 
-use super::audit::audit_item;
+use super::audit::audit_put;
 use super::keys::{self, LAST_ACTIVITY_AT, STAFF_ACTIVE};
 use super::{failed_conditions, from_item, n, put_new, s, store_error, to_item, Table};
 use crate::audit::AuditEntry;
@@ -91,14 +91,6 @@ impl DynamoAccounts {
         Self { table }
     }
 
-    fn audit_put(&self, audit: &AuditEntry) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(&self.table.name)
-            .set_item(Some(audit_item(audit)?))
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
 
     fn update(&self, id: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         let (pk, sk) = keys::account(id);
@@ -129,7 +121,7 @@ impl DynamoAccounts {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(self.audit_put(audit)?);
+            .transact_items(audit_put(&self.table.name, audit)?);
         if let Some(item) = extra {
             req = req.transact_items(item);
         }
@@ -157,7 +149,7 @@ impl AccountStore for DynamoAccounts {
         for key in &uniques {
             req = req.transact_items(unique_put_new(&self.table.name, key, &account.id)?);
         }
-        req = req.transact_items(self.audit_put(audit)?);
+        req = req.transact_items(audit_put(&self.table.name, audit)?);
         match req.send().await {
             Ok(_) => Ok(()),
             Err(e) => {

@@ -17,6 +17,11 @@ struct AuditItem<'a> {
     entry: &'a AuditEntry,
 }
 
+/// The transaction item that writes `entry` beside the change it records.
+pub fn audit_put(table: &str, entry: &AuditEntry) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, StoreError> {
+    super::put(table, audit_item(entry)?)
+}
+
 /// The item for an entry, to be put inside the transaction of the change it records.
 pub fn audit_item(entry: &AuditEntry) -> Result<Item, StoreError> {
     let time = sort_key(entry.at);

@@ -110,6 +110,12 @@ pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreE
     serde_dynamo::from_item(item).map_err(|e| StoreError::Other(format!("cannot read item: {e}")))
 }
 
+/// A transaction item that puts `item` unconditionally.
+pub fn put(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder().table_name(table).set_item(Some(item)).build().map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 /// A transaction item that puts `item` only if no item with its key exists.
 pub fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()

@@ -3,7 +3,7 @@
 //! ticket by status (`TICKETS#<STATUS>`).
 
 use super::attachments::cite;
-use super::audit::audit_item;
+use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
@@ -61,10 +61,6 @@ impl DynamoTickets {
         Self { table }
     }
 
-    fn put(&self, item: super::Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder().table_name(&self.table.name).set_item(Some(item)).build().map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
 }
 
 #[async_trait]
@@ -80,7 +76,7 @@ impl TicketStore for DynamoTickets {
                 items.push(cite(&name, &a.attachment_id, &format!("ticket:{}", ticket.id))?);
             }
             let audit = audit.clone().with_details(serde_json::json!({ "number": numbered.number }));
-            items.push(self.put(audit_item(&audit)?)?);
+            items.push(audit_put(&self.table.name, &audit)?);
             Ok(items)
         })
         .await?;
@@ -106,7 +102,7 @@ impl TicketStore for DynamoTickets {
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(self.put(audit_item(audit)?)?);
+            .transact_items(audit_put(&self.table.name, audit)?);
         for m in outbox {
             req = req.transact_items(outbox_put(&self.table.name, m)?);
         }

@@ -2,11 +2,11 @@
 //! writes the vacancy, its postings, the audit entry and the AIS message in one transaction;
 //! closing removes the postings in the transaction that closes it.
 
-use super::audit::audit_item;
+use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
-use super::{failed_conditions, from_item, put_new, s, store_error, to_item, Item, Table};
+use super::{failed_conditions, from_item, put, put_new, s, store_error, to_item, Item, Table};
 use crate::audit::AuditEntry;
 use crate::clock::sort_key;
 use crate::domain::vacancy::words;
@@ -95,10 +95,6 @@ impl DynamoVacancies {
         Self { table }
     }
 
-    fn put(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder().table_name(&self.table.name).set_item(Some(item)).build().map_err(|e| StoreError::Other(e.to_string()))?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
 
     fn vacancy_item(v: &Vacancy) -> Result<Item, StoreError> {
         let (pk, sk) = keys::vacancy(&v.id);
@@ -140,9 +136,9 @@ impl VacancyStore for DynamoVacancies {
         let mut parts = published_items(vacancy)?.into_iter();
         let mut items = vec![put_new(name, parts.next().ok_or_else(|| StoreError::Other("no vacancy item".into()))?)?];
         for p in parts {
-            items.push(self.put(p)?);
+            items.push(put(&self.table.name, p)?);
         }
-        items.push(self.put(audit_item(audit)?)?);
+        items.push(audit_put(&self.table.name, audit)?);
         for m in outbox {
             items.push(outbox_put(name, m)?);
         }
@@ -169,7 +165,7 @@ impl VacancyStore for DynamoVacancies {
             let delete = Delete::builder().table_name(name).key(PK, s(pk)).key(SK, s(sk)).build().map_err(|e| StoreError::Other(e.to_string()))?;
             items.push(TransactWriteItem::builder().delete(delete).build());
         }
-        items.push(self.put(audit_item(audit)?)?);
+        items.push(audit_put(&self.table.name, audit)?);
         for m in outbox {
             items.push(outbox_put(name, m)?);
         }
@@ -226,7 +222,7 @@ impl VacancyStore for DynamoVacancies {
             gsi2sk: format!("{}#{}", sort_key(notice.submitted_at), notice.id),
             notice: notice.clone(),
         };
-        let mut items = vec![put_new(&self.table.name, to_item(&item)?)?, self.put(audit_item(audit)?)?];
+        let mut items = vec![put_new(&self.table.name, to_item(&item)?)?, audit_put(&self.table.name, audit)?];
         for m in outbox {
             items.push(outbox_put(&self.table.name, m)?);
         }
