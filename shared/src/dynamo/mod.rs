@@ -110,6 +110,20 @@ pub fn from_item<T: serde::de::DeserializeOwned>(item: Item) -> Result<T, StoreE
     serde_dynamo::from_item(item).map_err(|e| StoreError::Other(format!("cannot read item: {e}")))
 }
 
+impl Table {
+    /// Runs `items` as one transaction. A failed condition on the first item (the record being
+    /// created or changed) is `Conflict`; any other failure is the storage's.
+    pub async fn write_all(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match failed_conditions(&e) {
+                Some(failed) if failed.first() == Some(&true) => Err(StoreError::Conflict),
+                _ => Err(store_error(e)),
+            },
+        }
+    }
+}
+
 /// A transaction item that puts `item` unconditionally.
 pub fn put(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder().table_name(table).set_item(Some(item)).build().map_err(|e| StoreError::Other(e.to_string()))?;

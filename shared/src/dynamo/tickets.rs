@@ -7,7 +7,7 @@ use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
-use super::{failed_conditions, from_item, n, put_new, s, sequence, store_error, to_item, Table};
+use super::{from_item, n, put_new, s, sequence, to_item, Table};
 use crate::audit::AuditEntry;
 use crate::clock::sort_key;
 use crate::domain::Ticket;
@@ -97,22 +97,11 @@ impl TicketStore for DynamoTickets {
             .expression_attribute_values(":expected", n(expected_version))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let mut req = self
-            .table
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(audit_put(&self.table.name, audit)?);
+        let mut items = vec![TransactWriteItem::builder().put(put).build(), audit_put(&self.table.name, audit)?];
         for m in outbox {
-            req = req.transact_items(outbox_put(&self.table.name, m)?);
+            items.push(outbox_put(&self.table.name, m)?);
         }
-        match req.send().await {
-            Ok(_) => Ok(()),
-            Err(e) => match failed_conditions(&e) {
-                Some(failed) if failed.first() == Some(&true) => Err(StoreError::Conflict),
-                _ => Err(store_error(e)),
-            },
-        }
+        self.table.write_all(items).await
     }
 
     async fn list(&self, filter: TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError> {

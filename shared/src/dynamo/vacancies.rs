@@ -6,7 +6,7 @@ use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
-use super::{failed_conditions, from_item, put, put_new, s, store_error, to_item, Item, Table};
+use super::{from_item, put, put_new, s, to_item, Item, Table};
 use crate::audit::AuditEntry;
 use crate::clock::sort_key;
 use crate::domain::vacancy::words;
@@ -107,16 +107,6 @@ impl DynamoVacancies {
             vacancy: v.clone(),
         })
     }
-
-    async fn write(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        match self.table.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => match failed_conditions(&e) {
-                Some(failed) if failed.first() == Some(&true) => Err(StoreError::Conflict),
-                _ => Err(store_error(e)),
-            },
-        }
-    }
 }
 
 /// The items a published vacancy consists of: the vacancy, then its postings. For bulk loads
@@ -142,7 +132,7 @@ impl VacancyStore for DynamoVacancies {
         for m in outbox {
             items.push(outbox_put(name, m)?);
         }
-        self.write(items).await
+        self.table.write_all(items).await
     }
 
     async fn get(&self, id: &str) -> Result<Option<Vacancy>, StoreError> {
@@ -169,7 +159,7 @@ impl VacancyStore for DynamoVacancies {
         for m in outbox {
             items.push(outbox_put(name, m)?);
         }
-        self.write(items).await
+        self.table.write_all(items).await
     }
 
     async fn search(&self, search: &VacancySearch, today: Date, page: &PageRequest) -> Result<Page<Vacancy>, StoreError> {
@@ -226,6 +216,6 @@ impl VacancyStore for DynamoVacancies {
         for m in outbox {
             items.push(outbox_put(&self.table.name, m)?);
         }
-        self.write(items).await
+        self.table.write_all(items).await
     }
 }
