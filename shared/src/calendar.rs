@@ -172,7 +172,13 @@ pub fn local_date(ts: Timestamp) -> Date {
     ts.to_zoned(almaty()).date()
 }
 
-fn almaty() -> TimeZone {
+/// The start (00:00 Asia/Almaty) of a calendar day.
+pub fn day_start(d: Date) -> Result<Timestamp, jiff::Error> {
+    d.to_zoned(almaty()).map(|z| z.timestamp())
+}
+
+/// Asia/Almaty, from the time-zone database bundled into the binary.
+pub fn almaty() -> TimeZone {
     // Bundled database (jiff's `tzdb-bundle-always`): present on every target, Lambda included.
     TimeZone::get(TIME_ZONE).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(5)))
 }

@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 use shared::attachments::{self, check_cited_one};
 use shared::audit::AuditEntry;
 use shared::auth::{Authenticated, Authenticator};
-use shared::calendar::{local_date, WorkCalendar, TIME_ZONE};
+use shared::calendar::{almaty, day_start, local_date, WorkCalendar};
 use shared::clock::Clock;
 use shared::codes::Code;
 use shared::domain::access::{
@@ -551,11 +551,11 @@ async fn journal(
     }
     q.finish()?;
     let start = match from {
-        Some(d) => day_start(d)?,
+        Some(d) => day_start(d).map_err(ApiError::internal)?,
         None => Timestamp::UNIX_EPOCH,
     };
     let end = match to {
-        Some(d) => day_start(d.tomorrow().map_err(ApiError::internal)?)?,
+        Some(d) => day_start(d.tomorrow().map_err(ApiError::internal)?).map_err(ApiError::internal)?,
         None => st.clock.now().checked_add(jiff::SignedDuration::from_secs(1)).map_err(ApiError::internal)?,
     };
     let wants_csv = headers
@@ -595,10 +595,6 @@ async fn journal(
         .into_response())
 }
 
-fn day_start(d: Date) -> Result<Timestamp, ApiError> {
-    d.to_zoned(jiff::tz::TimeZone::get(TIME_ZONE).map_err(ApiError::internal)?).map(|z| z.timestamp()).map_err(ApiError::internal)
-}
-
 /// Appendix 1 as CSV: UTF-8 with a byte-order mark (so Excel shows Cyrillic), one header row
 /// in Russian and Kazakh.
 pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
@@ -621,12 +617,10 @@ pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
             "Примечание / Ескертпе",
             "Регистрация завершена / Тіркеу аяқталды",
         ])?;
+        let tz = almaty();
+        let local = |t: Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
         for r in rows {
-            let registered = r.registered_at.to_zoned(jiff::tz::TimeZone::get(TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC));
-            let completed = r
-                .registration_completed_at
-                .and_then(|t| jiff::tz::TimeZone::get(TIME_ZONE).ok().map(|tz| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()))
-                .unwrap_or_default();
+            let completed = r.registration_completed_at.map(local).unwrap_or_default();
             w.write_record([
                 r.number.to_string(),
                 r.region.clone().unwrap_or_default(),
@@ -637,7 +631,7 @@ pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
                 r.user_full_name.clone(),
                 r.login.clone(),
                 r.systems.join("; "),
-                registered.strftime("%Y-%m-%d %H:%M").to_string(),
+                local(r.registered_at),
                 r.basis.clone(),
                 r.administrator.clone(),
                 r.note.clone(),
