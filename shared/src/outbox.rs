@@ -48,14 +48,14 @@ impl OutboxMessage {
         data: serde_json::Value,
     ) -> Self {
         let event_id = crate::ids::new_id();
-        let body = serde_json::json!({
-            "event_id": event_id,
-            "type": event_type,
-            "occurred_at": at,
-            "data": data,
-        })
-        .to_string();
+        let body = event_body(&event_id, event_type, at, data);
         Self { event_id, destination, body, group_id, created_at: at }
+    }
+
+    /// The same event (ID, type, time, queue) with other `data`: e.g. the answer sent at once
+    /// with a secret that the stored copy leaves out.
+    pub fn with_data(&self, event_type: &str, data: serde_json::Value) -> Self {
+        Self { body: event_body(&self.event_id, event_type, self.created_at, data), ..self.clone() }
     }
 
     /// An e-mail to send (consumed by `notify`): `data` = `{to, lang, template, ...}`.
@@ -75,6 +75,10 @@ impl OutboxMessage {
             deduplication_id: (self.destination == Destination::Integration).then(|| self.event_id.clone()),
         }
     }
+}
+
+fn event_body(event_id: &str, event_type: &str, at: Timestamp, data: serde_json::Value) -> String {
+    serde_json::json!({ "event_id": event_id, "type": event_type, "occurred_at": at, "data": data }).to_string()
 }
 
 /// The outbox items waiting in the table.

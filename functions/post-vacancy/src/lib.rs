@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use jiff::civil::Date;
 use jiff::ToSpan;
 use serde_json::{json, Value};
 use shared::audit::AuditEntry;
@@ -80,10 +79,6 @@ fn text_between(min: usize, max: usize) -> impl FnOnce(&Value) -> Result<String,
     }
 }
 
-fn date_field(v: &Value) -> Result<Date, Code> {
-    param::date(v)
-}
-
 /// The VAC-5 record for AIS "Labor Market": the vacancy with the employer's data.
 fn integration_record(v: &Vacancy) -> Value {
     json!({
@@ -140,7 +135,7 @@ async fn publish(State(st): State<AppState>, caller: Authenticated, JsonObject(b
     let contact_name = f.required("contact_name", parse::with(PersonName::parse));
     let contact_phone = f.required("contact_phone", parse::with(Phone::parse));
     let contact_email = f.optional("contact_email", parse::with(Email::parse));
-    let valid_until = f.required("valid_until", date_field);
+    let valid_until = f.required("valid_until", param::date);
     if let (Some(EmploymentType::FullTime), Some(from)) = (employment, salary_from) {
         if from < st.minimum_wage {
             f.error("salary_from", Code::SalaryBelowMinimum);
@@ -262,8 +257,8 @@ async fn layoff_notice(State(st): State<AppState>, caller: Authenticated, JsonOb
     let today = local_date(now);
     let mut f = JsonObject(body).fields();
     let reason = f.required("reason", parse::text(2000));
-    let starts_on = f.required("starts_on", date_field);
-    let ends_on = f.required("ends_on", date_field);
+    let starts_on = f.required("starts_on", param::date);
+    let ends_on = f.required("ends_on", param::date);
     let affected = match f.optional("affected", |v| v.as_array().cloned().ok_or(Code::InvalidType)) {
         None => {
             f.error("affected", Code::Required);

@@ -497,11 +497,13 @@ async fn decide(
     }
 
     // Sent now, with the password; the stored version is what the relay sends if this fails.
-    let mut live = stored.clone();
-    if let Some(t) = &temporary {
-        let data = answer(&decided, &template, json!({ "login": login, "temporary_password": t, "temporary_password_sent": true }));
-        live = OutboxMessage { body: json!({ "event_id": stored.event_id, "type": "access_request.approved", "occurred_at": now, "data": data }).to_string(), ..stored };
-    }
+    let live = match &temporary {
+        Some(t) => stored.with_data(
+            "access_request.approved",
+            answer(&decided, &template, json!({ "login": login, "temporary_password": t, "temporary_password_sent": true })),
+        ),
+        None => stored,
+    };
     outbox::deliver(st.outbox.as_ref(), &st.queues, &[live]).await;
     tracing::info!(request = %id, kind = request.kind.as_str(), account = %account_id, "access request approved");
 
