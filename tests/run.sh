@@ -32,6 +32,12 @@ export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE || true
 echo "moto_server on $AWS_ENDPOINT_URL"
 
+if [[ "${BENCH:-}" != 1 ]]; then
+  # The house rules: formatted, and no clippy warning anywhere (tests and benches included).
+  cargo fmt --all --check || { echo "cargo fmt --check failed: run 'cargo fmt --all'" >&2; exit 1; }
+  cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+fi
+
 if [[ "${BENCH:-}" == 1 ]]; then
   cargo run --release --locked -p integration --bin bench-auth
   cargo run --release --locked -p integration --bin bench-vacancies

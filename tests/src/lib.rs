@@ -1,28 +1,27 @@
-//! Test support: a fresh table per test in the local AWS endpoint (`moto_server`, started by
-//! `make test`), the functions' routers wired to the real DynamoDB adapters, and small helpers
-//! to call them in-process.
+//! Test support: a fresh table, bucket and queues per test in the local AWS endpoint
+//! (`moto_server`, started by `make test`), the functions built by their own composition roots
+//! (`<function>::app`, exactly as `main.rs` builds them) against it, and small helpers to
+//! call them in-process.
 //!
 //! Nothing here mocks AWS: every store call goes over HTTP to moto.
 
 use axum::body::Body;
 use axum::Router;
+use enbek_aws::dynamo::{schema, DynamoAccounts, Table};
+use enbek_core::clock::{Clock, ManualClock};
+use enbek_core::password::Argon2Hasher;
+use enbek_core::ports::{AccountStore, FileStore};
+use enbek_http::auth::{TokenIssuer, TokenVerifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use enbek_http::HttpSettings;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
 use serde_json::{json, Value};
-use shared::auth::{Authenticator, TokenIssuer, TokenVerifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
-use shared::clock::{Clock, ManualClock};
-use shared::dynamo::{
-    schema, DynamoAccounts, DynamoAttachments, DynamoIdempotency, DynamoOutbox, DynamoRateLimiter, DynamoTickets, Table,
-};
-use shared::http::HttpConfig;
-use shared::idempotency::Idempotency;
-use shared::outbox::Queues;
-use shared::ports::{FileStore, OutboundMessage, Queue, StoreError};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
+
+pub use enbek_testkit::fixtures::{bin_text as bin, iin_text as iin, unique_email, SMALL_PDF};
 
 pub const AGREEMENT_VERSION: &str = "2024-06-20";
 pub const PORTAL_ORIGIN: &str = "https://www.enbek.kz";
@@ -31,46 +30,58 @@ pub const MINIMUM_WAGE: u64 = 85_000;
 
 /// The local AWS endpoint. Tests fail — they do not skip — when it is not configured.
 pub fn endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| {
-        panic!("AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts moto_server")
-    })
+    std::env::var("AWS_ENDPOINT_URL")
+        .unwrap_or_else(|_| panic!("AWS_ENDPOINT_URL is not set: run the tests with `make test`, which starts moto_server"))
 }
 
 /// AWS configuration for the local endpoint (built per test: SDK clients belong to the test's
 /// own Tokio runtime).
-pub async fn sdk() -> aws_config::SdkConfig {
+pub async fn sdk() -> enbek_aws::Aws {
     let _ = endpoint();
-    shared::aws::load().await
+    enbek_aws::Aws::load().await
+}
+
+fn short_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
 }
 
 /// A new, empty table with the production shape.
 pub async fn fresh_table() -> Table {
     let sdk = sdk().await;
-    let client = shared::aws::dynamodb(&sdk);
+    let client = sdk.dynamodb();
     let name = format!("enbek-test-{}", uuid::Uuid::new_v4().simple());
     schema::ensure_table(&client, &name).await.expect("create test table in moto");
     Table::new(client, name)
 }
 
-/// A new bucket in moto, behind the S3 adapter.
-pub async fn test_bucket() -> shared::s3::S3Files {
-    let client = shared::aws::s3(&sdk().await);
-    let bucket = format!("enbek-test-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+/// A new bucket in moto; returns its name.
+pub async fn test_bucket_name() -> String {
+    let client = sdk().await.s3();
+    let bucket = format!("enbek-test-{}", short_id());
     client.create_bucket().bucket(&bucket).send().await.expect("create test bucket in moto");
-    shared::s3::S3Files::new(client, &bucket)
+    bucket
+}
+
+/// A new bucket in moto, behind the S3 adapter.
+pub async fn test_bucket() -> enbek_aws::s3::S3Files {
+    let bucket = test_bucket_name().await;
+    enbek_aws::s3::S3Files::new(sdk().await.s3(), &bucket)
+}
+
+/// Creates a queue named `name` (FIFO if it ends in `.fifo`); returns its URL.
+pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let mut req = client.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        req = req.attributes(QueueAttributeName::FifoQueue, "true");
+    }
+    req.send().await.expect("create test queue in moto").queue_url.expect("queue URL")
 }
 
 /// A new queue in moto (FIFO if asked); returns its URL.
 pub async fn test_queue(client: &aws_sdk_sqs::Client, fifo: bool) -> String {
-    use aws_sdk_sqs::types::QueueAttributeName;
-    let id = &uuid::Uuid::new_v4().simple().to_string()[..12];
-    let mut req = client.create_queue();
-    req = if fifo {
-        req.queue_name(format!("enbek-test-{id}.fifo")).attributes(QueueAttributeName::FifoQueue, "true")
-    } else {
-        req.queue_name(format!("enbek-test-{id}"))
-    };
-    req.send().await.expect("create test queue in moto").queue_url.expect("queue URL")
+    let name = if fifo { format!("enbek-test-{}.fifo", short_id()) } else { format!("enbek-test-{}", short_id()) };
+    create_queue(client, &name).await
 }
 
 /// Receives (and deletes) every message now in a queue; returns the bodies in order.
@@ -112,45 +123,20 @@ pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u
 }
 
 /// Uploads `body` through a presigned PUT, as a browser would.
-pub async fn upload(files: &shared::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
+pub async fn upload(files: &enbek_aws::s3::S3Files, key: &str, content_type: &str, body: &[u8]) {
     let url = files.presign_put(key, content_type, body.len() as u64, 300).await.expect("presign");
     let mut headers = url.headers.clone();
     headers.push(("Content-Type".into(), content_type.into()));
     assert_eq!(http_put(&url.url, &headers, body).await, 200);
 }
 
-/// A queue that can be made to fail, in front of a real one (for outbox tests).
-pub struct SwitchableQueue {
-    pub inner: shared::sqs::SqsQueue,
-    pub failing: AtomicBool,
-}
-
-impl SwitchableQueue {
-    pub fn fail(&self, yes: bool) {
-        self.failing.store(yes, Ordering::SeqCst);
-    }
-}
-
-#[async_trait::async_trait]
-impl Queue for SwitchableQueue {
-    async fn send(&self, message: &OutboundMessage) -> Result<(), StoreError> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(StoreError::Unavailable("injected SQS failure".into()));
-        }
-        self.inner.send(message).await
-    }
-}
-
-/// A real PDF's first bytes and some body.
-pub const SMALL_PDF: &[u8] = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
-
 /// One Ed25519 key pair per test process, and a second one for forged tokens.
 pub fn keys() -> &'static ((String, String), (String, String)) {
     static KEYS: OnceLock<((String, String), (String, String))> = OnceLock::new();
     KEYS.get_or_init(|| {
         (
-            shared::auth::keys::generate_ed25519_pem().expect("key pair"),
-            shared::auth::keys::generate_ed25519_pem().expect("key pair"),
+            enbek_http::auth::keys::generate_ed25519_pem().expect("key pair"),
+            enbek_http::auth::keys::generate_ed25519_pem().expect("key pair"),
         )
     })
 }
@@ -161,34 +147,6 @@ pub fn issuer() -> TokenIssuer {
 
 pub fn verifier() -> TokenVerifier {
     TokenVerifier::from_pem(&keys().0 .1, DEFAULT_ISSUER, DEFAULT_AUDIENCE).expect("verifier")
-}
-
-/// `prefix` (7 digits) + the first serial from `serial` whose 11 digits have a check digit,
-/// completed with it.
-fn with_check_digit(prefix: &str, serial: u32) -> String {
-    for s in serial..serial + 100 {
-        let first11 = format!("{prefix}{s:04}");
-        let digits: Vec<u32> = first11.bytes().map(|b| u32::from(b - b'0')).collect();
-        if let Some(c) = shared::domain::identity::check_digit(&digits) {
-            return format!("{first11}{c}");
-        }
-    }
-    unreachable!("some serial in a hundred has a check digit")
-}
-
-/// An IIN with a valid check digit for the given birth date (YYMMDD), century digit and serial.
-pub fn iin(yymmdd: &str, century_digit: u32, serial: u32) -> String {
-    with_check_digit(&format!("{yymmdd}{century_digit}"), serial)
-}
-
-/// A BIN (resident legal entity, August 2004) with a valid check digit.
-pub fn bin(serial: u32) -> String {
-    with_check_digit("0408400", serial)
-}
-
-/// A unique e-mail login for a test.
-pub fn unique_email(tag: &str) -> String {
-    format!("{tag}.{}@mail.kz", &uuid::Uuid::new_v4().simple().to_string()[..10])
 }
 
 #[derive(Debug)]
@@ -205,9 +163,7 @@ impl TestResponse {
         self.body["errors"]
             .as_array()
             .map(|a| {
-                a.iter()
-                    .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
-                    .collect()
+                a.iter().map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned())).collect()
             })
             .unwrap_or_default()
     }
@@ -230,8 +186,17 @@ impl TestResponse {
     }
 }
 
-/// The HTTP functions wired to one fresh table and one movable clock.
+/// Which queue a test takes down.
+#[derive(Clone, Copy, Debug)]
+pub enum QueueName {
+    Notifications,
+    Integration,
+}
+
+/// The HTTP functions, built by their own `app`, on one fresh table, bucket and pair of
+/// queues, with one movable clock.
 pub struct TestStack {
+    pub sdk: enbek_aws::Aws,
     pub table: Table,
     pub clock: Arc<ManualClock>,
     pub accounts: Arc<DynamoAccounts>,
@@ -240,108 +205,108 @@ pub struct TestStack {
     pub file_ticket: Router,
     pub request_access: Router,
     pub post_vacancy: Router,
-    /// The `integration` FIFO queue and the switch in front of it.
-    pub integration_url: String,
-    pub integration: Arc<SwitchableQueue>,
-    pub files: Arc<shared::s3::S3Files>,
+    pub files: Arc<enbek_aws::s3::S3Files>,
+    pub bucket: String,
     pub sqs: aws_sdk_sqs::Client,
-    /// The `notifications` queue and the switch in front of it.
     pub notifications_url: String,
-    pub notifications: Arc<SwitchableQueue>,
-    pub outbox: Arc<DynamoOutbox>,
+    pub integration_url: String,
 }
 
 impl TestStack {
+    /// The settings every HTTP function gets, for this stack's table.
+    pub fn http_settings(table: &Table) -> HttpSettings {
+        HttpSettings {
+            table_name: table.name.clone(),
+            cors_origins: vec![http::HeaderValue::from_static(PORTAL_ORIGIN)],
+            jwt_issuer: DEFAULT_ISSUER.into(),
+            jwt_audience: DEFAULT_AUDIENCE.into(),
+            jwt_public_key: keys().0 .1.clone(),
+        }
+    }
+
     pub async fn new() -> Self {
+        let sdk = sdk().await;
         let table = fresh_table().await;
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
-        let accounts = Arc::new(DynamoAccounts::new(table.clone()));
-        let verifier = Arc::new(verifier());
-        let http = |function| HttpConfig {
-            function,
-            cors_origins: vec![http::HeaderValue::from_static(PORTAL_ORIGIN)],
-        };
-        let register = register_account::AppState {
-            accounts: accounts.clone(),
-            limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
-            auth: Authenticator { verifier: verifier.clone(), accounts: accounts.clone() },
-            clock: clock.clone(),
-            agreement_version: AGREEMENT_VERSION.to_owned(),
-            idempotency: Idempotency {
-                store: Arc::new(DynamoIdempotency::new(table.clone())),
-                verifier,
-                clock: clock.clone(),
-            },
-        };
-        let sign_in = sign_in::AppState {
-            accounts: accounts.clone(),
-            limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
-            issuer: Arc::new(issuer()),
-            clock: clock.clone(),
-        };
-        let sdk = sdk().await;
-        let sqs = shared::aws::sqs(&sdk);
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let http = Self::http_settings(&table);
+        let sqs = sdk.sqs();
         let notifications_url = test_queue(&sqs, false).await;
-        let notifications = Arc::new(SwitchableQueue {
-            inner: shared::sqs::SqsQueue::new(sqs.clone(), &notifications_url),
-            failing: AtomicBool::new(false),
-        });
-        let files = Arc::new(test_bucket().await);
-        let outbox = Arc::new(DynamoOutbox::new(table.clone()));
-        let queues = Queues { notifications: Some(notifications.clone()), integration: None };
-        let tickets = file_ticket::AppState {
-            tickets: Arc::new(DynamoTickets::new(table.clone())),
-            attachments: Arc::new(DynamoAttachments::new(table.clone())),
-            files: files.clone(),
-            limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
-            outbox: outbox.clone(),
-            queues,
-            auth: register.auth.clone(),
-            clock: clock.clone(),
-            idempotency: register.idempotency.clone(),
-        };
-        let access = request_access::AppState {
-            requests: Arc::new(shared::dynamo::DynamoAccessRequests::new(table.clone())),
-            accounts: accounts.clone(),
-            attachments: Arc::new(DynamoAttachments::new(table.clone())),
-            files: files.clone(),
-            outbox: outbox.clone(),
-            queues: Queues { notifications: Some(notifications.clone()), integration: None },
-            auth: register.auth.clone(),
-            clock: clock.clone(),
-            idempotency: register.idempotency.clone(),
-        };
         let integration_url = test_queue(&sqs, true).await;
-        let integration = Arc::new(SwitchableQueue {
-            inner: shared::sqs::SqsQueue::new(sqs.clone(), &integration_url),
-            failing: AtomicBool::new(false),
-        });
-        let vacancies = post_vacancy::AppState {
-            vacancies: Arc::new(shared::dynamo::DynamoVacancies::new(table.clone())),
-            outbox: outbox.clone(),
-            queues: Queues { notifications: None, integration: Some(integration.clone()) },
-            auth: register.auth.clone(),
-            clock: clock.clone(),
-            idempotency: register.idempotency.clone(),
-            minimum_wage: MINIMUM_WAGE,
-        };
+        let bucket = test_bucket_name().await;
+
+        let register_account = register_account::app(
+            register_account::Config { http: http.clone(), agreement_version: AGREEMENT_VERSION.into() },
+            &sdk,
+            dyn_clock.clone(),
+        )
+        .expect("register-account");
+        let sign_in = sign_in::app(sign_in::Config { http: http.clone(), jwt_private_key: keys().0 .0.clone() }, &sdk, dyn_clock.clone())
+            .expect("sign-in");
+        let file_ticket = file_ticket::app(
+            file_ticket::Config { http: http.clone(), files_bucket: bucket.clone(), notifications_queue_url: notifications_url.clone() },
+            &sdk,
+            dyn_clock.clone(),
+        )
+        .expect("file-ticket");
+        let request_access = request_access::app(
+            request_access::Config { http: http.clone(), files_bucket: bucket.clone(), notifications_queue_url: notifications_url.clone() },
+            &sdk,
+            dyn_clock.clone(),
+        )
+        .expect("request-access");
+        let post_vacancy = post_vacancy::app(
+            post_vacancy::Config { http, integration_queue_url: integration_url.clone(), minimum_wage: MINIMUM_WAGE },
+            &sdk,
+            dyn_clock,
+        )
+        .expect("post-vacancy");
         Self {
-            post_vacancy: post_vacancy::app(vacancies, http("post-vacancy")),
-            integration_url,
-            integration,
-            request_access: request_access::app(access, http("request-access")),
-            register_account: register_account::app(register, http("register-account")),
-            sign_in: sign_in::app(sign_in, http("sign-in")),
-            file_ticket: file_ticket::app(tickets, http("file-ticket")),
-            files,
-            sqs,
-            notifications_url,
-            notifications,
-            outbox,
+            files: Arc::new(enbek_aws::s3::S3Files::new(sdk.s3(), &bucket)),
+            bucket,
+            accounts: Arc::new(DynamoAccounts::new(table.clone())),
+            sdk,
             table,
             clock,
-            accounts,
+            register_account,
+            sign_in,
+            file_ticket,
+            request_access,
+            post_vacancy,
+            sqs,
+            notifications_url,
+            integration_url,
         }
+    }
+
+    fn queue_url(&self, which: QueueName) -> &str {
+        match which {
+            QueueName::Notifications => &self.notifications_url,
+            QueueName::Integration => &self.integration_url,
+        }
+    }
+
+    /// An SQS outage: the queue disappears (its URL stays where the functions send).
+    pub async fn queue_down(&self, which: QueueName) {
+        self.sqs.delete_queue().queue_url(self.queue_url(which)).send().await.expect("delete queue");
+    }
+
+    /// The queue is back, at the same URL.
+    pub async fn queue_up(&self, which: QueueName) {
+        let url = self.queue_url(which).to_owned();
+        let name = url.rsplit('/').next().expect("a queue name").to_owned();
+        assert_eq!(create_queue(&self.sqs, &name).await, url, "the recreated queue has the same URL");
+    }
+
+    /// One run of the `outbox-relay` function at `now`, built by its own composition root.
+    pub async fn relay(&self, now: Timestamp) -> Result<Value, String> {
+        let config = outbox_relay::Config {
+            table_name: self.table.name.clone(),
+            notifications_queue_url: self.notifications_url.clone(),
+            integration_queue_url: self.integration_url.clone(),
+        };
+        let relay = outbox_relay::relay_app(config, &self.sdk, self.clock.clone());
+        relay.handle(json!({ "now": now.to_string() })).await.map_err(|e| e.to_string())
     }
 
     /// Every message now in the `integration` queue, parsed.
@@ -350,6 +315,15 @@ impl TestStack {
             .await
             .iter()
             .map(|b| serde_json::from_str(b).expect("integration bodies are JSON"))
+            .collect()
+    }
+
+    /// Every message now in the `notifications` queue, parsed.
+    pub async fn notifications_sent(&self) -> Vec<Value> {
+        receive_all(&self.sqs, &self.notifications_url)
+            .await
+            .iter()
+            .map(|b| serde_json::from_str(b).expect("notification bodies are JSON"))
             .collect()
     }
 
@@ -364,15 +338,6 @@ impl TestStack {
         let res = self.call(Method::POST, "/v1/accounts", Some(body), &[]).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         (res.body["id"].as_str().expect("id").to_owned(), self.token(&login, "Tulpar-Dala-2026").await)
-    }
-
-    /// Every message now in the `notifications` queue, parsed.
-    pub async fn notifications_sent(&self) -> Vec<Value> {
-        receive_all(&self.sqs, &self.notifications_url)
-            .await
-            .iter()
-            .map(|b| serde_json::from_str(b).expect("notification bodies are JSON"))
-            .collect()
     }
 
     /// Declares an attachment through `path` (e.g. `/v1/tickets/attachments`) and uploads
@@ -428,7 +393,14 @@ impl TestStack {
     }
 
     /// Sends a request as API Gateway would deliver it from `source_ip`.
-    pub async fn call_from(&self, source_ip: &str, method: Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> TestResponse {
+    pub async fn call_from(
+        &self,
+        source_ip: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut req = Request::builder().method(method).uri(path);
         if body.is_some() {
             req = req.header("content-type", "application/json");
@@ -497,30 +469,28 @@ impl TestStack {
         self.call(Method::PUT, "/v1/accounts/me/password", Some(body), &[("authorization", &auth)]).await
     }
 
-    /// Seeds a security administrator with a known password; returns its token.
+    /// Seeds a security administrator with a known password; returns (ID, token).
     pub async fn admin_token(&self) -> (String, String) {
         let login = unique_email("ib-admin");
         let password = "Admin-Strong-Passw0rd";
-        shared::bootstrap::seed_local_admin(self.accounts.as_ref(), self.clock.as_ref(), &login, password)
+        enbek_core::usecases::bootstrap::seed_local_admin(self.accounts.as_ref(), &Argon2Hasher, self.clock.as_ref(), &login, password)
             .await
             .expect("seed admin");
-        let account = shared::ports::AccountStore::find_by_login(self.accounts.as_ref(), &login).await.unwrap().unwrap();
-        (account.id, self.token(&login, password).await)
+        let login = enbek_core::domain::Login::parse(&login).expect("login");
+        let account = self.accounts.find_by_login(&login).await.unwrap().unwrap();
+        (account.id, self.token(login.as_str(), password).await)
     }
-}
 
-impl TestStack {
     /// Creates a staff account of `role` directly in the store (as an approved access request
     /// would) and signs it in; returns (account ID, token).
-    pub async fn staff_token(&self, role: shared::domain::Role) -> (String, String) {
-        let login = unique_email(role.as_str());
+    pub async fn staff_token(&self, role: enbek_core::domain::Role) -> (String, String) {
         let password = "Staff-Strong-Passw0rd";
         let now = self.clock.now();
-        let hash = shared::domain::password::hash(password).expect("hash");
-        let account = shared::domain::Account::new_staff(&login, role, "Қызметкер", "Сынақ", hash, false, now);
-        let audit = shared::audit::AuditEntry::new(now, "system:test", "account.created", format!("account:{}", account.id));
-        shared::ports::AccountStore::create(self.accounts.as_ref(), &account, &[], &audit).await.expect("create staff account");
-        (account.id, self.token(&login, password).await)
+        let hash = Argon2Hasher::hash_blocking(password).expect("hash");
+        let account = enbek_testkit::fixtures::account(role, &hash, now);
+        let audit = enbek_testkit::fixtures::audit(now, "system:test", "account.created");
+        self.accounts.create(&account, &[], &audit).await.expect("create staff account");
+        (account.id.clone(), self.token(account.login.as_str(), password).await)
     }
 }
 

@@ -3,18 +3,19 @@
 //! first deployment:
 //!
 //! ```text
-//! aws lambda invoke --function-name enbek-bootstrap-admin \
+//! aws lambda invoke --function-name enbek-<stage>-bootstrap-admin \
 //!   --payload '{"login":"ib-admin@enbek.kz","last_name":"…","first_name":"…"}' out.json
 //! ```
 //!
 //! The answer holds the login and the temporary password; a second invocation is refused.
 
+use enbek_aws::dynamo::{DynamoAccounts, Table};
+use enbek_core::clock::SystemClock;
+use enbek_core::password::Argon2Hasher;
+use enbek_core::usecases::bootstrap::create_first_admin;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use shared::bootstrap::create_first_admin;
-use shared::clock::SystemClock;
-use shared::dynamo::{DynamoAccounts, Table};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,15 +27,14 @@ struct Input {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::telemetry::init();
-    let table_name = shared::config::required("TABLE_NAME")?;
-    let sdk = shared::aws::load().await;
-    let accounts = DynamoAccounts::new(Table::new(shared::aws::dynamodb(&sdk), table_name));
+    enbek_core::telemetry::init();
+    let table_name = enbek_core::config::required("TABLE_NAME")?;
+    let aws = enbek_aws::Aws::load().await;
+    let accounts = DynamoAccounts::new(Table::new(aws.dynamodb(), table_name));
     let accounts = &accounts;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let input: Input = serde_json::from_value(event.payload)
-            .map_err(|e| format!("expected {{login, last_name, first_name}}: {e}"))?;
-        match create_first_admin(accounts, &SystemClock, &input.login, &input.last_name, &input.first_name).await {
+        let input: Input = serde_json::from_value(event.payload).map_err(|e| format!("expected {{login, last_name, first_name}}: {e}"))?;
+        match create_first_admin(accounts, &Argon2Hasher, &SystemClock, &input.login, &input.last_name, &input.first_name).await {
             Ok(admin) => {
                 tracing::info!(account_id = %admin.account_id, "first security administrator created");
                 Ok::<Value, lambda_runtime::Error>(json!({

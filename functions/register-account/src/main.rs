@@ -1,25 +1,12 @@
-//! Wiring only: configuration, clients built once, then the Lambda runtime.
+//! Wiring only: configuration, one AWS configuration load, the app, the Lambda runtime.
 
-use register_account::{app, AppState};
-use shared::clock::SystemClock;
-use shared::dynamo::{DynamoAccounts, DynamoRateLimiter};
-use shared::runtime::HttpBase;
+use enbek_core::clock::SystemClock;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let base = HttpBase::from_env().await?;
-    let agreement_version = shared::config::required("AGREEMENT_VERSION")?;
-    let accounts = Arc::new(DynamoAccounts::new(base.table.clone()));
-    let clock = Arc::new(SystemClock);
-    let state = AppState {
-        accounts: accounts.clone(),
-        limiter: Arc::new(DynamoRateLimiter::new(base.table.clone())),
-        auth: base.authenticator(accounts),
-        clock: clock.clone(),
-        agreement_version,
-        idempotency: base.idempotency(clock),
-    };
-    lambda_http::run(app(state, base.http_config("register-account"))).await
+    enbek_core::telemetry::init();
+    let config = register_account::Config::from_env()?;
+    let aws = enbek_aws::Aws::load().await;
+    lambda_http::run(register_account::app(config, &aws, Arc::new(SystemClock))?).await
 }

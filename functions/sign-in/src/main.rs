@@ -1,20 +1,12 @@
-//! Wiring only: configuration, clients built once, then the Lambda runtime.
+//! Wiring only: configuration, one AWS configuration load, the app, the Lambda runtime.
 
-use shared::clock::SystemClock;
-use shared::dynamo::{DynamoAccounts, DynamoRateLimiter};
-use shared::runtime::HttpBase;
-use sign_in::{app, AppState};
+use enbek_core::clock::SystemClock;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init();
-    let base = HttpBase::from_env().await?;
-    let state = AppState {
-        accounts: Arc::new(DynamoAccounts::new(base.table.clone())),
-        limiter: Arc::new(DynamoRateLimiter::new(base.table.clone())),
-        issuer: Arc::new(base.issuer_from_env()?),
-        clock: Arc::new(SystemClock),
-    };
-    lambda_http::run(app(state, base.http_config("sign-in"))).await
+    enbek_core::telemetry::init();
+    let config = sign_in::Config::from_env()?;
+    let aws = enbek_aws::Aws::load().await;
+    lambda_http::run(sign_in::app(config, &aws, Arc::new(SystemClock))?).await
 }

@@ -16,32 +16,38 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn report(name: &str, mut samples: Vec<Duration>) -> f64 {
     samples.sort();
     let p50 = percentile(&samples, 0.5);
-    println!("{name:<34} n={:<4} p50={p50:>7.2} ms  p90={:>7.2} ms  max={:>7.2} ms", samples.len(), percentile(&samples, 0.9), percentile(&samples, 1.0));
+    println!(
+        "{name:<34} n={:<4} p50={p50:>7.2} ms  p90={:>7.2} ms  max={:>7.2} ms",
+        samples.len(),
+        percentile(&samples, 0.9),
+        percentile(&samples, 1.0)
+    );
     p50
 }
 
 #[tokio::main]
 async fn main() {
-    println!("Argon2id m={} KiB, t={}, p={}", shared::domain::password::ARGON2_M_KIB, shared::domain::password::ARGON2_T, shared::domain::password::ARGON2_P);
+    use enbek_core::password::{Argon2Hasher, ARGON2_M_KIB, ARGON2_P, ARGON2_T, DUMMY_HASH};
+    println!("Argon2id m={ARGON2_M_KIB} KiB, t={ARGON2_T}, p={ARGON2_P}");
     let mut hashes = Vec::new();
     let mut hash = String::new();
     for i in 0..30 {
         let t = Instant::now();
-        hash = shared::domain::password::hash(&format!("Bench-Password-{i:04}")).expect("hash");
+        hash = Argon2Hasher::hash_blocking(&format!("Bench-Password-{i:04}")).expect("hash");
         hashes.push(t.elapsed());
     }
     let p50 = report("argon2id hash", hashes);
     let mut verifies = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
-        shared::domain::password::verify("Bench-Password-0029", &hash);
+        Argon2Hasher::verify_blocking("Bench-Password-0029", &hash);
         verifies.push(t.elapsed());
     }
     report("argon2id verify", verifies);
     let mut dummies = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
-        shared::domain::password::verify_dummy("whatever");
+        Argon2Hasher::verify_blocking("whatever", DUMMY_HASH);
         dummies.push(t.elapsed());
     }
     report("argon2id verify (dummy hash)", dummies);

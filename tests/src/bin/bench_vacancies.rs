@@ -26,7 +26,12 @@ impl Intercept for Counter {
         "request-counter"
     }
 
-    fn read_before_transmit(&self, ctx: &BeforeTransmitInterceptorContextRef<'_>, _: &RuntimeComponents, _: &mut ConfigBag) -> Result<(), BoxError> {
+    fn read_before_transmit(
+        &self,
+        ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
         let op = ctx.request().headers().get("x-amz-target").unwrap_or("?").rsplit('.').next().unwrap_or("?").to_owned();
         *self.0.lock().expect("counter").entry(op).or_default() += 1;
         Ok(())
@@ -55,7 +60,18 @@ fn report(name: &str, mut samples: Vec<Duration>) {
     );
 }
 
-const TITLES: &[&str] = &["Бухгалтер", "Главный бухгалтер", "Жұмысшы", "Әлеуметтік қызметкер", "Оператор call-центра", "Инженер связи", "Водитель", "Мұғалім", "Медсестра", "Программист"];
+const TITLES: &[&str] = &[
+    "Бухгалтер",
+    "Главный бухгалтер",
+    "Жұмысшы",
+    "Әлеуметтік қызметкер",
+    "Оператор call-центра",
+    "Инженер связи",
+    "Водитель",
+    "Мұғалім",
+    "Медсестра",
+    "Программист",
+];
 const REGIONS: &[&str] = &["751110000", "711110000", "751210000", "631010000", "551010000", "471010000"];
 const OCCUPATIONS: &[&str] = &["2411", "2635", "7112", "4222", "2153", "8322", "2341", "3221", "2512", "9621"];
 
@@ -63,7 +79,8 @@ const OCCUPATIONS: &[&str] = &["2411", "2635", "7112", "4222", "2153", "8322", "
 async fn main() {
     let n: usize = std::env::var("BENCH_VACANCIES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let stack = TestStack::new().await;
-    let (_, token) = stack.employer_token(42, "ТОО «Бенчмарк»").await;
+    let (employer_id, token) = stack.employer_token(42, "ТОО «Бенчмарк»").await;
+    let employer = enbek_core::ports::AccountStore::get(stack.accounts.as_ref(), &employer_id).await.expect("read").expect("the employer");
     let auth = bearer(&token);
 
     // Load n vacancies with BatchWriteItem (the same items publishing writes): moto copies the
@@ -71,28 +88,16 @@ async fn main() {
     let started = Instant::now();
     let mut batch = Vec::new();
     for i in 0..n {
-        let v = shared::domain::Vacancy {
-            id: shared::ids::new_id(),
-            status: shared::domain::VacancyStatus::Published,
-            title: format!("{} {}", TITLES[i % TITLES.len()], i / TITLES.len()),
-            description: "Обязанности, условия и требования к кандидату — подробно.".into(),
-            occupation_code: OCCUPATIONS[i % OCCUPATIONS.len()].into(),
-            region_code: REGIONS[i % REGIONS.len()].into(),
-            salary_from: 150_000,
-            salary_to: None,
-            employment_type: shared::domain::vacancy::EmploymentType::FullTime,
-            positions: 1,
-            contact_name: "Ахметова Динара".into(),
-            contact_phone: "+77021112233".into(),
-            contact_email: None,
-            valid_until: "2027-06-30".parse().expect("date"),
-            employer_id: "bench".into(),
-            employer_bin: integration::bin(42),
-            company_name: "ТОО «Бенчмарк»".into(),
-            published_at: stack.now().checked_sub(jiff::SignedDuration::from_secs((n - i) as i64)).expect("time"),
-            closed_at: None,
-        };
-        batch.extend(shared::dynamo::vacancies::published_items(&v).expect("items"));
+        let mut v = enbek_testkit::fixtures::vacancy(
+            &format!("{} {}", TITLES[i % TITLES.len()], i / TITLES.len()),
+            REGIONS[i % REGIONS.len()],
+            OCCUPATIONS[i % OCCUPATIONS.len()],
+            &employer,
+            stack.now().checked_sub(jiff::SignedDuration::from_secs((n - i) as i64)).expect("time"),
+            "2027-06-30".parse().expect("date"),
+        );
+        v.salary_from = 150_000;
+        batch.extend(enbek_aws::dynamo::vacancies::published_items(&v).expect("items"));
         while batch.len() >= 25 || (i + 1 == n && !batch.is_empty()) {
             let chunk: Vec<_> = batch.drain(..batch.len().min(25)).collect();
             let writes = chunk
@@ -139,31 +144,31 @@ async fn main() {
         publish.push(t.elapsed());
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     }
-    println!("publish throughput: {:.1} vacancies/s (sequential, in-process against moto)", samples as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "publish throughput: {:.1} vacancies/s (sequential, in-process against moto)",
+        samples as f64 / started.elapsed().as_secs_f64()
+    );
     report("publish (POST /v1/vacancies)", publish);
 
     // Search through a router whose vacancy store counts its DynamoDB requests.
     let counter = Counter::default();
     let sdk = integration::sdk().await;
-    let counted = aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build());
-    let table = shared::dynamo::Table::new(counted, stack.table.name.clone());
-    let state = post_vacancy::AppState {
-        vacancies: Arc::new(shared::dynamo::DynamoVacancies::new(table)),
-        outbox: stack.outbox.clone(),
-        queues: shared::outbox::Queues::default(),
-        auth: shared::auth::Authenticator { verifier: Arc::new(integration::verifier()), accounts: stack.accounts.clone() },
-        clock: stack.clock.clone(),
-        idempotency: shared::idempotency::Idempotency {
-            store: Arc::new(shared::dynamo::DynamoIdempotency::new(stack.table.clone())),
-            verifier: Arc::new(integration::verifier()),
-            clock: stack.clock.clone(),
-        },
+    let config = post_vacancy::Config {
+        http: TestStack::http_settings(&stack.table),
+        integration_queue_url: stack.integration_url.clone(),
         minimum_wage: integration::MINIMUM_WAGE,
     };
-    let router = post_vacancy::app(state, shared::http::HttpConfig { function: "post-vacancy", cors_origins: vec![] });
+    let router = post_vacancy::app(config, &sdk.with_interceptor(counter.clone()), stack.clock.clone()).expect("post-vacancy");
     counter.take();
 
-    let queries = ["limit=20", "region_code=751110000&limit=20", "region_code=75&limit=20", "occupation_code=2411&limit=20", "q=бухгалтер&limit=20", "q=ЖҰМЫСШЫ&region_code=71&limit=20"];
+    let queries = [
+        "limit=20",
+        "region_code=751110000&limit=20",
+        "region_code=75&limit=20",
+        "occupation_code=2411&limit=20",
+        "q=бухгалтер&limit=20",
+        "q=ЖҰМЫСШЫ&region_code=71&limit=20",
+    ];
     for query in queries {
         let mut samples = Vec::new();
         let mut pages = 0usize;
@@ -191,9 +196,6 @@ async fn main() {
         let requests = counter.take();
         let total: usize = requests.values().sum();
         report(&format!("search ?{query}"), samples);
-        println!(
-            "    {pages} pages, {items} items; DynamoDB requests: {requests:?} = {:.2} per page",
-            total as f64 / pages as f64
-        );
+        println!("    {pages} pages, {items} items; DynamoDB requests: {requests:?} = {:.2} per page", total as f64 / pages as f64);
     }
 }

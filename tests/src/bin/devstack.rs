@@ -109,11 +109,11 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
 }
 
 /// Creates what is missing; returns each queue's URL (integration, notifications).
-async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<Vec<String>, String> {
-    let dynamo = shared::aws::dynamodb(sdk);
-    shared::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
+async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<String>, String> {
+    let dynamo = sdk.dynamodb();
+    enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
-    let s3 = shared::aws::s3(sdk);
+    let s3 = sdk.s3();
     if s3.head_bucket().bucket(&names.bucket).send().await.is_err() {
         s3.create_bucket()
             .bucket(&names.bucket)
@@ -122,7 +122,7 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
             .map_err(|e| format!("create bucket: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
     }
 
-    let sqs = shared::aws::sqs(sdk);
+    let sqs = sdk.sqs();
     let mut urls = Vec::new();
     for (queue, fifo) in &names.queues {
         let dlq_name = if *fifo { queue.replace(".fifo", "-dlq.fifo") } else { format!("{queue}-dlq") };
@@ -130,7 +130,12 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
         if *fifo {
             dlq = dlq.attributes(QueueAttributeName::FifoQueue, "true");
         }
-        let dlq_url = dlq.send().await.map_err(|e| format!("create {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?.queue_url.unwrap_or_default();
+        let dlq_url = dlq
+            .send()
+            .await
+            .map_err(|e| format!("create {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+            .queue_url
+            .unwrap_or_default();
         let dlq_arn = sqs
             .get_queue_attributes()
             .queue_url(&dlq_url)
@@ -147,9 +152,7 @@ async fn create_resources(sdk: &aws_config::SdkConfig, names: &Names) -> Result<
             .attributes(QueueAttributeName::VisibilityTimeout, "60")
             .attributes(QueueAttributeName::RedrivePolicy, format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}"#));
         if *fifo {
-            q = q
-                .attributes(QueueAttributeName::FifoQueue, "true")
-                .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+            q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
         }
         let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
         urls.push(created.queue_url.unwrap_or_default());
@@ -201,13 +204,18 @@ async fn run(children: &mut Children) -> Result<(), String> {
     for (k, v) in aws_env {
         std::env::set_var(k, v);
     }
-    let sdk = shared::aws::load().await;
+    let sdk = enbek_aws::Aws::load().await;
     let urls = create_resources(&sdk, &names).await?;
     let (integration_url, notifications_url) = (urls[0].clone(), urls[1].clone());
-    println!("resources: table {}, bucket {}, queues {}", names.table, names.bucket, names.queues.iter().map(|q| q.0.as_str()).collect::<Vec<_>>().join(", "));
+    println!(
+        "resources: table {}, bucket {}, queues {}",
+        names.table,
+        names.bucket,
+        names.queues.iter().map(|q| q.0.as_str()).collect::<Vec<_>>().join(", ")
+    );
 
     // 3. keys and the seeded administrator.
-    let (private, public) = shared::auth::keys::generate_ed25519_pem().map_err(|_| "cannot generate a key pair".to_string())?;
+    let (private, public) = enbek_http::auth::keys::generate_ed25519_pem().map_err(|_| "cannot generate a key pair".to_string())?;
     let env_file = state.join("functions.env");
     let mut lines: Vec<String> = aws_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     lines.push(format!("TABLE_NAME={}", names.table));
@@ -217,10 +225,16 @@ async fn run(children: &mut Children) -> Result<(), String> {
     lines.push(format!("JWT_PRIVATE_KEY=\"{}\"", escape_pem(&private)));
     lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
     std::fs::write(&env_file, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
-    let accounts = shared::dynamo::DynamoAccounts::new(shared::dynamo::Table::new(shared::aws::dynamodb(&sdk), names.table.clone()));
-    let seeded = shared::bootstrap::seed_local_admin(&accounts, &shared::clock::SystemClock, LOCAL_ADMIN_LOGIN, LOCAL_ADMIN_PASSWORD)
-        .await
-        .map_err(|e| format!("seed admin: {e}"))?;
+    let accounts = enbek_aws::dynamo::DynamoAccounts::new(enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone()));
+    let seeded = enbek_core::usecases::bootstrap::seed_local_admin(
+        &accounts,
+        &enbek_core::password::Argon2Hasher,
+        &enbek_core::clock::SystemClock,
+        LOCAL_ADMIN_LOGIN,
+        LOCAL_ADMIN_PASSWORD,
+    )
+    .await
+    .map_err(|e| format!("seed admin: {e}"))?;
     println!("admin: {LOCAL_ADMIN_LOGIN} / {LOCAL_ADMIN_PASSWORD}{}", if seeded { "" } else { " (already there)" });
 
     // 4. build every function first, so no request waits for a compile.
@@ -245,12 +259,12 @@ async fn run(children: &mut Children) -> Result<(), String> {
 
     // 5. until Ctrl-C / SIGTERM (handled in `main`), or until a child dies; meanwhile relay
     //    outbox messages the functions could not send (what `outbox-relay` does in AWS).
-    let table = shared::dynamo::Table::new(shared::aws::dynamodb(&sdk), names.table.clone());
-    let outbox = shared::dynamo::DynamoOutbox::new(table);
-    let sqs = shared::aws::sqs(&sdk);
-    let queues = shared::outbox::Queues {
-        notifications: Some(std::sync::Arc::new(shared::sqs::SqsQueue::new(sqs.clone(), &notifications_url))),
-        integration: Some(std::sync::Arc::new(shared::sqs::SqsQueue::new(sqs, &integration_url))),
+    let table = enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone());
+    let outbox = enbek_aws::dynamo::DynamoOutbox::new(table);
+    let sqs = sdk.sqs();
+    let queues = enbek_core::outbox::Queues {
+        notifications: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs.clone(), &notifications_url))),
+        integration: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs, &integration_url))),
     };
     let mut tick = 0u64;
     loop {
@@ -258,7 +272,7 @@ async fn run(children: &mut Children) -> Result<(), String> {
         children.check()?;
         tick += 1;
         if tick % 10 == 0 {
-            match shared::outbox::relay(&outbox, &queues, jiff::Timestamp::now()).await {
+            match enbek_core::outbox::relay(&outbox, &queues, jiff::Timestamp::now()).await {
                 Ok(r) if r.examined > 0 => println!("outbox relay: sent {}, failed {}", r.sent, r.failed),
                 Ok(_) => {}
                 Err(e) => eprintln!("outbox relay: {e}"),

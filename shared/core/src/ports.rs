@@ -1,0 +1,301 @@
+//! Ports: the narrow capabilities use cases depend on. Adapters (DynamoDB in `dynamo`, or a
+//! Kazakhstan-hosted store later) implement them; a function takes only the ports it needs,
+//! so its IAM policy can match them.
+
+use crate::attachments::AttachmentRecord;
+use crate::audit::AuditEntry;
+use crate::domain::{
+    AccessRequest, Account, BlockedReason, Iin, JournalRow, LayoffNotice, Login, RequestKind, RequestStatus, Ticket, TicketStatus, Vacancy,
+    VacancySearch,
+};
+use crate::outbox::OutboxMessage;
+use crate::page::{Page, PageRequest};
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+/// Any error, kept as the cause of a [`StoreError`] so logs show the whole chain.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A failure of the storage itself (not of a business rule).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Throttled, timed out or unreachable: worth retrying.
+    #[error("storage unavailable")]
+    Unavailable(#[source] BoxError),
+    #[error("storage failure")]
+    Other(#[source] BoxError),
+    /// A condition of the write failed: the record changed (or was taken) concurrently.
+    #[error("a condition of the write failed")]
+    Conflict,
+    /// A list cursor that this list did not hand out (tampered, or from another list).
+    #[error("invalid list cursor")]
+    InvalidCursor,
+}
+
+impl StoreError {
+    /// A failure described by a message (mapping errors, impossible states).
+    pub fn other(message: impl Into<String>) -> Self {
+        StoreError::Other(message.into().into())
+    }
+}
+
+/// Values that at most one account may hold, enforced by conditional writes in the same
+/// transaction that creates the account (never by read-then-write).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UniqueKey {
+    /// The normalised login (ACC-2). Always claimed.
+    Login(Login),
+    /// The IIN of a staff member: one login per person (ACS-7).
+    StaffIin(Iin),
+    /// The first security administrator, created once by the bootstrap.
+    FirstSecurityAdmin,
+    /// One undecided access request per person and kind (409 `duplicate_request`).
+    OpenAccessRequest { iin: Iin, kind: RequestKind },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateAccountError {
+    #[error("unique value already held: {0:?}")]
+    Taken(UniqueKey),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateAccountError {
+    #[error("no such account")]
+    NotFound,
+    /// The account changed since it was read (e.g. a concurrent password change).
+    #[error("the account changed concurrently")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates the account, claiming its login and any `extra` unique values, and writes the
+    /// audit entry — all or nothing.
+    async fn create(&self, account: &Account, extra: &[UniqueKey], audit: &AuditEntry) -> Result<(), CreateAccountError>;
+    /// Strongly consistent read by ID.
+    async fn get(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    /// Strongly consistent read by normalised login.
+    async fn find_by_login(&self, login: &Login) -> Result<Option<Account>, StoreError>;
+    /// The account holding a unique value, if any.
+    async fn holder_of(&self, key: &UniqueKey) -> Result<Option<String>, StoreError>;
+    /// Records a successful sign-in (`last_login_at`; feeds ACS-9).
+    async fn record_sign_in(&self, account: &Account, at: Timestamp, audit: &AuditEntry) -> Result<(), UpdateAccountError>;
+    /// Replaces the password hash, clears `must_change_password` and bumps the token version,
+    /// provided the account's token version is still `account.token_version`.
+    async fn set_password(&self, account: &Account, hash: &str, at: Timestamp, audit: &AuditEntry) -> Result<(), UpdateAccountError>;
+    /// Blocks the account and bumps its token version; returns the account as now stored.
+    async fn block(&self, id: &str, reason: BlockedReason, at: Timestamp, audit: &AuditEntry) -> Result<Account, UpdateAccountError>;
+}
+
+/// Counts events per key in a fixed window that opens at the first event: sign-in failures
+/// per login, anonymous filings per address.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Seconds until `key` may try again, if it has used up `limit`.
+    async fn retry_after(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<Option<u64>, StoreError>;
+    async fn record(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<(), StoreError>;
+    async fn reset(&self, key: &str) -> Result<(), StoreError>;
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub max_events: u32,
+    pub window: SignedDuration,
+}
+
+/// A response kept for replay under an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IdempotencyBegin {
+    /// First time: go ahead, then `complete` or `abandon`.
+    Started,
+    /// The same request was answered before: replay this.
+    Replay(StoredResponse),
+    /// The same key is being processed right now.
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn begin(&self, key: &str, fingerprint: &str, now: Timestamp) -> Result<IdempotencyBegin, StoreError>;
+    async fn complete(&self, key: &str, fingerprint: &str, response: &StoredResponse, now: Timestamp) -> Result<(), StoreError>;
+    /// Forgets an unfinished key so a retry runs again (after a 5xx).
+    async fn abandon(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// A message for a queue. FIFO queues need `group_id` (ordering per record) and
+/// `deduplication_id` (the event ID, so a retried send is delivered once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboundMessage {
+    pub body: String,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+}
+
+#[async_trait]
+pub trait Queue: Send + Sync {
+    async fn send(&self, message: &OutboundMessage) -> Result<(), StoreError>;
+}
+
+/// Where and how a client uploads a file: a presigned PUT bound to the content type and size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UploadUrl {
+    pub url: String,
+    pub expires_in_secs: u64,
+    /// Headers the client must send with the PUT (they are part of the signature).
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredObject {
+    pub size_bytes: u64,
+    pub content_type: Option<String>,
+}
+
+/// The files bucket. Keys are generated by the server, never taken from user file names.
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    async fn presign_put(&self, key: &str, content_type: &str, size_bytes: u64, expires_in_secs: u64) -> Result<UploadUrl, StoreError>;
+    /// What was really uploaded under `key`, if anything.
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, StoreError>;
+    /// The first `n` bytes of an object (for magic-byte checks).
+    async fn first_bytes(&self, key: &str, n: u64) -> Result<Vec<u8>, StoreError>;
+}
+
+/// Declared uploads. Citing one (setting `used_by`) happens inside the transaction of the
+/// record that cites it, in that record's adapter.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    async fn declare(&self, record: &AttachmentRecord) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<AttachmentRecord>, StoreError>;
+}
+
+/// Which tickets a support list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// One status; `None` lists the open ones (new and in progress).
+    pub status: Option<TicketStatus>,
+    /// Only overdue tickets (`Overdue(now)`: due before now) or only those not yet due.
+    pub due: Option<DueFilter>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueFilter {
+    Overdue(Timestamp),
+    NotOverdue(Timestamp),
+}
+
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    /// Numbers the ticket (gapless per year, TKT `T-<year>-<6 digits>`), stores it, marks its
+    /// attachments cited and writes the audit entry, all in one transaction. Returns the
+    /// ticket as stored.
+    async fn create(&self, ticket: &Ticket, audit: &AuditEntry) -> Result<Ticket, StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Ticket>, StoreError>;
+    /// Replaces the ticket if it is still at `expected_version` (else `Conflict`), with its
+    /// audit entry and outbox messages.
+    async fn update(&self, ticket: &Ticket, expected_version: u64, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    /// One page, oldest `due_at` first, by one index query.
+    async fn list(&self, filter: TicketFilter, page: &PageRequest) -> Result<Page<Ticket>, StoreError>;
+}
+
+/// What approving an access request does to an account.
+#[derive(Clone, Debug)]
+pub enum AccountEffect {
+    /// Refusal: nothing.
+    None,
+    /// `grant`: a new staff account claiming its login and the person's IIN (ACS-7).
+    Create(Account),
+    /// `change`, `block`, `reactivate`: the account as it becomes, if it is still at the token
+    /// version it was read with.
+    Replace { account: Account, expected_token_version: u32 },
+}
+
+/// Everything a decision writes, in one transaction.
+#[derive(Clone, Debug)]
+pub struct DecisionWrite {
+    /// The request with its status and decision set.
+    pub request: AccessRequest,
+    pub effect: AccountEffect,
+    /// The journal row of an issued login or temporary password (numbered by the store).
+    pub journal: Option<JournalRow>,
+    pub audit: AuditEntry,
+    pub outbox: Vec<OutboxMessage>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    #[error("the request is already decided")]
+    AlreadyDecided,
+    #[error("unique value already held: {0:?}")]
+    Taken(UniqueKey),
+    #[error("the account changed concurrently")]
+    AccountChanged,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// An undecided request of the same kind for the same person exists.
+    #[error("duplicate open request")]
+    Duplicate,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[async_trait]
+pub trait AccessRequestStore: Send + Sync {
+    /// Stores a new request, claiming "one open request per person and kind" and citing its
+    /// basis document, with its audit entry.
+    async fn submit(&self, request: &AccessRequest, audit: &AuditEntry) -> Result<(), SubmitError>;
+    async fn get(&self, id: &str) -> Result<Option<AccessRequest>, StoreError>;
+    /// Pending first, then approved, then refused; oldest first within each; one query per page.
+    async fn list(&self, status: Option<RequestStatus>, page: &PageRequest) -> Result<Page<AccessRequest>, StoreError>;
+    /// Writes a decision (the request, the account change, the journal row, the audit entry
+    /// and the answer's outbox message) all or nothing. Returns the journal number, if any.
+    async fn decide(&self, write: DecisionWrite) -> Result<Option<u64>, DecideError>;
+    /// Journal rows registered in `[from, to)`, in registration order.
+    async fn journal(&self, from: Timestamp, to: Timestamp, page: &PageRequest) -> Result<Page<JournalRow>, StoreError>;
+}
+
+#[async_trait]
+pub trait VacancyStore: Send + Sync {
+    /// Stores a published vacancy with its search postings, audit entry and outbox messages.
+    async fn publish(&self, vacancy: &Vacancy, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Vacancy>, StoreError>;
+    /// Stores the closed vacancy if it was still published (else `Conflict`) and removes its
+    /// postings, with its audit entry and outbox messages.
+    async fn close(&self, closed: &Vacancy, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    /// Listed vacancies (published, `valid_until` ≥ `today`) matching `search`, newest first:
+    /// one index query per page.
+    async fn search(&self, search: &VacancySearch, today: jiff::civil::Date, page: &PageRequest) -> Result<Page<Vacancy>, StoreError>;
+    /// Stores a lay-off notice with its audit entry and outbox messages (VAC-2).
+    async fn save_layoff_notice(&self, notice: &LayoffNotice, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+}
+
+/// The audit trail (ACS-12): entries that stand alone (reads, refused sign-ins, exports), and
+/// reading the trail by actor and by day. Entries of changes are written by the stores, in the
+/// change's own transaction.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The newest `limit` entries of one actor, newest first.
+    async fn by_actor(&self, actor: &str, limit: i32) -> Result<Vec<AuditEntry>, StoreError>;
+    /// The entries of one UTC day (`YYYY-MM-DD`), oldest first.
+    async fn by_day(&self, day: jiff::civil::Date, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError>;
+}
