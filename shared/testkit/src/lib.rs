@@ -95,7 +95,8 @@ impl Queue for MemoryQueue {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FakeHasher;
 
-fn fake_hash(password: &str) -> String {
+/// What [`FakeHasher`] stores for `password`.
+pub fn fake_hash(password: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     password.hash(&mut h);
     format!("fake:{:016x}", h.finish())
