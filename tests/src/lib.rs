@@ -27,6 +27,8 @@ pub const AGREEMENT_VERSION: &str = "2024-06-20";
 pub const PORTAL_ORIGIN: &str = "https://www.enbek.kz";
 /// The minimum monthly wage the tests configure (as `MINIMUM_MONTHLY_WAGE` in Cargo.toml).
 pub const MINIMUM_WAGE: u64 = 85_000;
+/// The secret that seals list cursors in the tests.
+pub const CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
 
 /// The local AWS endpoint. Tests fail — they do not skip — when it is not configured.
 pub fn endpoint() -> String {
@@ -54,11 +56,19 @@ pub async fn fresh_table() -> Table {
     Table::new(client, name)
 }
 
-/// A new bucket in moto; returns its name.
+/// A new bucket in moto, versioned like the real one; returns its name.
 pub async fn test_bucket_name() -> String {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
     let client = sdk().await.s3();
     let bucket = format!("enbek-test-{}", short_id());
     client.create_bucket().bucket(&bucket).send().await.expect("create test bucket in moto");
+    client
+        .put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+        .send()
+        .await
+        .expect("enable versioning");
     bucket
 }
 
@@ -120,6 +130,39 @@ pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u
     let mut out = Vec::new();
     stream.read_to_end(&mut out).await.expect("read");
     String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// A plain HTTP/1.1 GET on loopback; returns the status code and the body.
+pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("local endpoints are plain HTTP");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(req.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.expect("read");
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(out.len());
+    let head = String::from_utf8_lossy(&out[..split]).to_string();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut body = out[split..].to_vec();
+    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, body)
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[start + size + 2..];
+    }
+    out
 }
 
 /// Uploads `body` through a presigned PUT, as a browser would.
@@ -186,6 +229,32 @@ impl TestResponse {
     }
 }
 
+/// Every log line written in this test process from the first call on (JSON, DEBUG level),
+/// for tests that check what never reaches a log.
+pub fn captured_logs() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LOGS: OnceLock<&'static std::sync::Mutex<Vec<u8>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer: &'static std::sync::Mutex<Vec<u8>> = Box::leak(Box::new(std::sync::Mutex::new(Vec::new())));
+        let subscriber =
+            tracing_subscriber::fmt().json().with_max_level(tracing::Level::DEBUG).with_writer(move || LogSink(buffer)).finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the tests");
+        buffer
+    })
+}
+
+struct LogSink(&'static std::sync::Mutex<Vec<u8>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Which queue a test takes down.
 #[derive(Clone, Copy, Debug)]
 pub enum QueueName {
@@ -210,6 +279,8 @@ pub struct TestStack {
     pub sqs: aws_sdk_sqs::Client,
     pub notifications_url: String,
     pub integration_url: String,
+    /// Serials for distinct IINs of registered citizens (ACC-1: one account per person).
+    serial: std::sync::atomic::AtomicU32,
 }
 
 impl TestStack {
@@ -221,6 +292,8 @@ impl TestStack {
             jwt_issuer: DEFAULT_ISSUER.into(),
             jwt_audience: DEFAULT_AUDIENCE.into(),
             jwt_public_key: keys().0 .1.clone(),
+            jwt_previous_public_key: None,
+            cursor_secret: Some(CURSOR_SECRET.into()),
         }
     }
 
@@ -236,13 +309,26 @@ impl TestStack {
         let bucket = test_bucket_name().await;
 
         let register_account = register_account::app(
-            register_account::Config { http: http.clone(), agreement_version: AGREEMENT_VERSION.into() },
+            register_account::Config {
+                http: http.clone(),
+                agreement_version: AGREEMENT_VERSION.into(),
+                agreement_url: format!("https://www.enbek.kz/agreement/{AGREEMENT_VERSION}"),
+                registration_limit: enbek_core::usecases::accounts::DEFAULT_REGISTRATION_ADDRESS_LIMIT,
+            },
             &sdk,
             dyn_clock.clone(),
         )
         .expect("register-account");
-        let sign_in = sign_in::app(sign_in::Config { http: http.clone(), jwt_private_key: keys().0 .0.clone() }, &sdk, dyn_clock.clone())
-            .expect("sign-in");
+        let sign_in = sign_in::app(
+            sign_in::Config {
+                http: http.clone(),
+                jwt_private_key: keys().0 .0.clone(),
+                address_limit: enbek_core::usecases::sessions::DEFAULT_SIGN_IN_ADDRESS_LIMIT,
+            },
+            &sdk,
+            dyn_clock.clone(),
+        )
+        .expect("sign-in");
         let file_ticket = file_ticket::app(
             file_ticket::Config { http: http.clone(), files_bucket: bucket.clone(), notifications_queue_url: notifications_url.clone() },
             &sdk,
@@ -250,7 +336,12 @@ impl TestStack {
         )
         .expect("file-ticket");
         let request_access = request_access::app(
-            request_access::Config { http: http.clone(), files_bucket: bucket.clone(), notifications_queue_url: notifications_url.clone() },
+            request_access::Config {
+                http: http.clone(),
+                files_bucket: bucket.clone(),
+                notifications_queue_url: notifications_url.clone(),
+                temporary_password_ttl: enbek_core::usecases::access::DEFAULT_TEMPORARY_PASSWORD_TTL,
+            },
             &sdk,
             dyn_clock.clone(),
         )
@@ -276,6 +367,7 @@ impl TestStack {
             sqs,
             notifications_url,
             integration_url,
+            serial: std::sync::atomic::AtomicU32::new(1),
         }
     }
 
@@ -430,15 +522,16 @@ impl TestStack {
         self.clock.now()
     }
 
-    /// A valid registration body for a citizen.
+    /// A valid registration body for a citizen (a person of their own: a fresh IIN).
     pub fn citizen_body(&self, login: &str, password: &str) -> Value {
+        let serial = self.serial.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         json!({
             "login": login,
             "password": password,
             "role": "citizen",
             "last_name": "Сейтқали",
             "first_name": "Әйгерім",
-            "iin": iin("900315", 4, 1),
+            "iin": iin("900315", 4, serial * 101 % 9000),
             "agreement_version": AGREEMENT_VERSION,
         })
     }

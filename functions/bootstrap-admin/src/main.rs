@@ -29,12 +29,15 @@ struct Input {
 async fn main() -> Result<(), lambda_runtime::Error> {
     enbek_core::telemetry::init();
     let table_name = enbek_core::config::required("TABLE_NAME")?;
+    // ACS-5: how long the temporary password opens the account (default 72 hours).
+    let ttl_hours: i64 = enbek_core::config::parsed("TEMPORARY_PASSWORD_TTL_HOURS", 72)?;
+    let ttl = jiff::SignedDuration::from_hours(ttl_hours);
     let aws = enbek_aws::Aws::load().await;
     let accounts = DynamoAccounts::new(Table::new(aws.dynamodb(), table_name));
     let accounts = &accounts;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let input: Input = serde_json::from_value(event.payload).map_err(|e| format!("expected {{login, last_name, first_name}}: {e}"))?;
-        match create_first_admin(accounts, &Argon2Hasher, &SystemClock, &input.login, &input.last_name, &input.first_name).await {
+        match create_first_admin(accounts, &Argon2Hasher, &SystemClock, ttl, &input.login, &input.last_name, &input.first_name).await {
             Ok(admin) => {
                 tracing::info!(account_id = %admin.account_id, "first security administrator created");
                 Ok::<Value, lambda_runtime::Error>(json!({
@@ -42,6 +45,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                     "login": admin.login,
                     "temporary_password": admin.temporary_password,
                     "must_change_password": true,
+                    "journal_number": admin.journal_number,
                 }))
             }
             Err(e) => Err(e.to_string().into()),

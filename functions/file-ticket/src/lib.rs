@@ -1,15 +1,16 @@
 //! `file-ticket`: the technical-support feedback form (TKT-1..4).
 //!
 //! Routes: `POST /v1/tickets/attachments`, `POST /v1/tickets`, `GET /v1/tickets`,
-//! `GET /v1/tickets/{id}`, `PATCH /v1/tickets/{id}`. The rules are in
-//! `enbek_core::usecases::tickets`.
+//! `GET /v1/tickets/{id}`, `PATCH /v1/tickets/{id}`, and
+//! `GET /v1/tickets/{id}/attachments/{attachment_id}` (303 to a short-lived download of the
+//! version cited). The rules are in `enbek_core::usecases::tickets`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use enbek_aws::dynamo::{DynamoAttachments, DynamoOutbox, DynamoRateLimiter, DynamoTickets};
+use enbek_aws::dynamo::{DynamoAttachments, DynamoAudit, DynamoOutbox, DynamoRateLimiter, DynamoTickets};
 use enbek_aws::s3::S3Files;
 use enbek_aws::sqs::SqsQueue;
 use enbek_core::attachments::parse_declaration;
@@ -20,6 +21,7 @@ use enbek_core::outbox::Queues;
 use enbek_core::usecases::tickets::{TicketQuery, TicketUpdate, Tickets};
 use enbek_http::auth::{Authenticated, Authenticator, MaybeAuthenticated};
 use enbek_http::context::origin;
+use enbek_http::cursor::{CursorSeal, ListQuery};
 use enbek_http::views::{PageView, TicketFiledView, TicketSummaryView, TicketView, UploadView};
 use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, Query, StartError};
 use std::sync::Arc;
@@ -47,9 +49,11 @@ impl Config {
 pub struct AppState {
     pub tickets: Tickets,
     pub auth: Authenticator,
+    pub cursors: Arc<CursorSeal>,
 }
 
 enbek_http::authenticator_from_state!(AppState);
+enbek_http::cursor_seal_from_state!(AppState);
 
 /// The composition root: `main.rs`, the tests and the benchmarks build the app here.
 pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Result<Router, StartError> {
@@ -60,15 +64,17 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         attachments: Arc::new(DynamoAttachments::new(table.clone())),
         files: Arc::new(S3Files::new(aws.s3(), config.files_bucket)),
         limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
-        outbox: Arc::new(DynamoOutbox::new(table)),
+        outbox: Arc::new(DynamoOutbox::new(table.clone())),
         queues: Queues { notifications: Some(Arc::new(SqsQueue::new(aws.sqs(), config.notifications_queue_url))), integration: None },
+        audit: Arc::new(DynamoAudit::new(table)),
         clock,
     };
-    let state = AppState { tickets, auth: base.authenticator() };
+    let state = AppState { tickets, auth: base.authenticator(), cursors: base.cursor_seal()? };
     let router = Router::new()
         .route("/v1/tickets/attachments", post(declare_attachment))
         .route("/v1/tickets", post(file).get(list))
         .route("/v1/tickets/{id}", get(read).patch(update))
+        .route("/v1/tickets/{id}/attachments/{attachment_id}", get(attachment))
         .layer(axum::middleware::from_fn_with_state(base.idempotency(), idempotency::middleware))
         .with_state(state);
     Ok(with_common_layers(router, base.layers))
@@ -113,19 +119,33 @@ async fn read(
 ) -> Result<Json<TicketView>, ApiError> {
     let code = q.optional("access_code", parse::text(64));
     q.finish()?;
-    let read = st.tickets.read(caller.as_ref(), &id, code.as_deref()).await?;
+    let read = st.tickets.read(caller.as_ref(), &id, code.as_deref(), &origin()).await?;
     Ok(Json(TicketView::new(&read.ticket, st.tickets.clock.now(), read.for_support)))
+}
+
+/// `GET /v1/tickets/{id}/attachments/{attachment_id}`: whoever may read the ticket gets a
+/// 303 to a download of the version that was checked and cited, valid a few minutes.
+async fn attachment(
+    State(st): State<AppState>,
+    MaybeAuthenticated(caller): MaybeAuthenticated,
+    Path((id, attachment_id)): Path<(String, String)>,
+    Query(mut q): Query,
+) -> Result<Redirect, ApiError> {
+    let code = q.optional("access_code", parse::text(64));
+    q.finish()?;
+    let url = st.tickets.attachment_url(caller.as_ref(), &id, &attachment_id, code.as_deref(), &origin()).await?;
+    Ok(Redirect::to(&url))
 }
 
 /// `GET /v1/tickets` (support): `?status=&overdue=` ordered by `due_at`, oldest first.
 async fn list(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
-    Query(q): Query,
+    ListQuery { fields, sealer }: ListQuery,
 ) -> Result<Json<PageView<TicketSummaryView>>, ApiError> {
-    let page = st.tickets.list(&caller, TicketQuery::parse(q)).await?;
+    let page = st.tickets.list(&caller, TicketQuery::parse(fields)).await?;
     let now = st.tickets.clock.now();
-    Ok(Json(PageView::of(page, |t| TicketSummaryView::new(&t, now))))
+    Ok(Json(sealer.page(page, |t| TicketSummaryView::new(&t, now))))
 }
 
 /// `PATCH /v1/tickets/{id}` (support): status forward only, defects, responses (TKT-2).

@@ -19,8 +19,9 @@ use enbek_core::outbox::Queues;
 use enbek_core::usecases::vacancies::{LayoffForm, SearchQuery, Vacancies, VacancyForm};
 use enbek_http::auth::{Authenticated, Authenticator};
 use enbek_http::context::origin;
+use enbek_http::cursor::{CursorSeal, ListQuery};
 use enbek_http::views::{LayoffCreatedView, PageView, VacancyView};
-use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, Query, StartError};
+use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, StartError};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -46,9 +47,11 @@ impl Config {
 pub struct AppState {
     pub vacancies: Vacancies,
     pub auth: Authenticator,
+    pub cursors: Arc<CursorSeal>,
 }
 
 enbek_http::authenticator_from_state!(AppState);
+enbek_http::cursor_seal_from_state!(AppState);
 
 /// The composition root: `main.rs`, the tests and the benchmarks build the app here.
 pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Result<Router, StartError> {
@@ -60,7 +63,7 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         clock,
         minimum_wage: config.minimum_wage,
     };
-    let state = AppState { vacancies, auth: base.authenticator() };
+    let state = AppState { vacancies, auth: base.authenticator(), cursors: base.cursor_seal()? };
     let router = Router::new()
         .route("/v1/vacancies", post(publish).get(search))
         .route("/v1/vacancies/{id}", get(read))
@@ -89,9 +92,9 @@ async fn read(State(st): State<AppState>, Path(id): Path<String>) -> Result<Json
 }
 
 /// `GET /v1/vacancies`: public search, newest first.
-async fn search(State(st): State<AppState>, Query(q): Query) -> Result<Json<PageView<VacancyView>>, ApiError> {
-    let page = st.vacancies.search(SearchQuery::parse(q)?).await?;
-    Ok(Json(PageView::of(page, |v| VacancyView::from(&v))))
+async fn search(State(st): State<AppState>, ListQuery { fields, sealer }: ListQuery) -> Result<Json<PageView<VacancyView>>, ApiError> {
+    let page = st.vacancies.search(SearchQuery::parse(fields)?).await?;
+    Ok(Json(sealer.page(page, |v| VacancyView::from(&v))))
 }
 
 /// `POST /v1/vacancies/{id}/close`: by the employer who published it.

@@ -13,10 +13,11 @@ use enbek_aws::dynamo::DynamoRateLimiter;
 use enbek_core::clock::Clock;
 use enbek_core::config::{self, ConfigError};
 use enbek_core::password::Argon2Hasher;
-use enbek_core::usecases::accounts::{Accounts, BlockOrder, PasswordChange, Registration};
+use enbek_core::ports::RateLimit;
+use enbek_core::usecases::accounts::{Accounts, Agreement, BlockOrder, PasswordChange, Registration, DEFAULT_REGISTRATION_ADDRESS_LIMIT};
 use enbek_http::auth::{Authenticated, Authenticator, PasswordChangeOnly};
 use enbek_http::context::{self, origin};
-use enbek_http::views::{AccountCreatedView, BlockedView, ProfileView};
+use enbek_http::views::{AccountCreatedView, AgreementView, BlockedView, ProfileView};
 use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, StartError};
 use std::sync::Arc;
 
@@ -26,17 +27,29 @@ pub struct Config {
     pub http: HttpSettings,
     /// `AGREEMENT_VERSION`: the user agreement in force (ACC-3).
     pub agreement_version: String,
+    /// `AGREEMENT_URL`: where its text is published.
+    pub agreement_url: String,
+    /// `REGISTRATION_ADDRESS_LIMIT` (`<events>/<seconds>`, default `10/3600`): registrations
+    /// per source address.
+    pub registration_limit: RateLimit,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self { http: HttpSettings::from_env()?, agreement_version: config::required("AGREEMENT_VERSION")? })
+        let agreement_version = config::required("AGREEMENT_VERSION")?;
+        Ok(Self {
+            http: HttpSettings::from_env()?,
+            agreement_url: config::optional("AGREEMENT_URL", &format!("https://www.enbek.kz/agreement/{agreement_version}")),
+            agreement_version,
+            registration_limit: config::parsed("REGISTRATION_ADDRESS_LIMIT", DEFAULT_REGISTRATION_ADDRESS_LIMIT)?,
+        })
     }
 }
 
 #[derive(Clone)]
 pub struct AppState {
     pub accounts: Accounts,
+    pub agreement: Agreement,
     pub auth: Authenticator,
 }
 
@@ -50,14 +63,17 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         limiter: Arc::new(DynamoRateLimiter::new(base.table.clone())),
         hasher: Arc::new(Argon2Hasher),
         clock,
-        agreement_version: config.agreement_version,
+        agreement_version: config.agreement_version.clone(),
+        registration_limit: config.registration_limit,
     };
-    let state = AppState { accounts, auth: base.authenticator() };
+    let agreement = Agreement { version: config.agreement_version, url: config.agreement_url };
+    let state = AppState { accounts, agreement, auth: base.authenticator() };
     let router = Router::new()
         .route("/v1/accounts", post(register))
         .route("/v1/accounts/me", get(me))
         .route("/v1/accounts/me/password", put(change_password))
         .route("/v1/accounts/{id}/block", post(block))
+        .route("/v1/agreement", get(agreement_in_force))
         .layer(axum::middleware::from_fn_with_state(base.idempotency(), idempotency::middleware))
         .with_state(state);
     Ok(with_common_layers(router, base.layers))
@@ -96,4 +112,11 @@ async fn block(
 ) -> Result<Json<BlockedView>, ApiError> {
     let account = st.accounts.block(&admin, &id, BlockOrder::parse(body), &origin()).await?;
     Ok(Json(BlockedView::from(&account)))
+}
+
+/// `GET /v1/agreement` (public; ACC-3): the agreement in force, titled in the caller's language.
+async fn agreement_in_force(State(st): State<AppState>) -> impl IntoResponse {
+    let lang = context::lang();
+    let view = AgreementView { version: st.agreement.version.clone(), title: Agreement::title(lang), url: st.agreement.url.clone() };
+    ([(axum::http::header::CONTENT_LANGUAGE, lang.tag())], Json(view))
 }

@@ -8,10 +8,10 @@
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use enbek_aws::dynamo::{DynamoAccessRequests, DynamoAttachments, DynamoOutbox};
+use enbek_aws::dynamo::{DynamoAccessRequests, DynamoAttachments, DynamoAudit, DynamoOutbox};
 use enbek_aws::s3::S3Files;
 use enbek_aws::sqs::SqsQueue;
 use enbek_core::attachments::parse_declaration;
@@ -19,29 +19,37 @@ use enbek_core::clock::Clock;
 use enbek_core::config::{self, ConfigError};
 use enbek_core::outbox::Queues;
 use enbek_core::password::Argon2Hasher;
-use enbek_core::usecases::access::{journal_csv, AccessRequests, DecisionForm, JournalQuery, RequestQuery};
+use enbek_core::usecases::access::{
+    AccessRequests, DecisionForm, JournalExport, JournalQuery, RequestQuery, DEFAULT_TEMPORARY_PASSWORD_TTL,
+};
 use enbek_http::auth::{Authenticated, Authenticator};
 use enbek_http::context::origin;
+use enbek_http::cursor::{CursorSeal, ListQuery};
 use enbek_http::idempotency::DoNotStore;
 use enbek_http::views::{AccessRequestCreatedView, AccessRequestView, DecisionView, JournalRowView, PageView, UploadView};
-use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, Query, StartError};
+use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, StartError};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Config {
     pub http: HttpSettings,
-    /// `FILES_BUCKET`: the bucket of basis documents.
+    /// `FILES_BUCKET`: the bucket of basis documents and journal exports.
     pub files_bucket: String,
     /// `NOTIFICATIONS_QUEUE_URL`: answers to the corporate e-mail (ACS-4).
     pub notifications_queue_url: String,
+    /// `TEMPORARY_PASSWORD_TTL_HOURS` (default 72): how long a temporary password opens the
+    /// account (ACS-5).
+    pub temporary_password_ttl: jiff::SignedDuration,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
+        let hours: i64 = config::parsed("TEMPORARY_PASSWORD_TTL_HOURS", DEFAULT_TEMPORARY_PASSWORD_TTL.as_hours())?;
         Ok(Self {
             http: HttpSettings::from_env()?,
             files_bucket: config::required("FILES_BUCKET")?,
             notifications_queue_url: config::required("NOTIFICATIONS_QUEUE_URL")?,
+            temporary_password_ttl: jiff::SignedDuration::from_hours(hours),
         })
     }
 }
@@ -50,9 +58,11 @@ impl Config {
 pub struct AppState {
     pub access: AccessRequests,
     pub auth: Authenticator,
+    pub cursors: Arc<CursorSeal>,
 }
 
 enbek_http::authenticator_from_state!(AppState);
+enbek_http::cursor_seal_from_state!(AppState);
 
 /// The composition root: `main.rs`, the tests and the benchmarks build the app here.
 pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Result<Router, StartError> {
@@ -63,16 +73,19 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         accounts: base.accounts(),
         attachments: Arc::new(DynamoAttachments::new(table.clone())),
         files: Arc::new(S3Files::new(aws.s3(), config.files_bucket)),
-        outbox: Arc::new(DynamoOutbox::new(table)),
+        outbox: Arc::new(DynamoOutbox::new(table.clone())),
         queues: Queues { notifications: Some(Arc::new(SqsQueue::new(aws.sqs(), config.notifications_queue_url))), integration: None },
         hasher: Arc::new(Argon2Hasher),
+        audit: Arc::new(DynamoAudit::new(table)),
         clock,
+        temporary_password_ttl: config.temporary_password_ttl,
     };
-    let state = AppState { access, auth: base.authenticator() };
+    let state = AppState { access, auth: base.authenticator(), cursors: base.cursor_seal()? };
     let router = Router::new()
         .route("/v1/access-requests/attachments", post(declare_attachment))
         .route("/v1/access-requests", post(submit).get(list))
         .route("/v1/access-requests/{id}", get(read))
+        .route("/v1/access-requests/{id}/basis-document", get(basis_document))
         .route("/v1/access-requests/{id}/decision", post(decide))
         .route("/v1/access-journal", get(journal))
         .layer(axum::middleware::from_fn_with_state(base.idempotency(), idempotency::middleware))
@@ -104,19 +117,29 @@ async fn submit(
 async fn list(
     State(st): State<AppState>,
     Authenticated(admin): Authenticated,
-    Query(q): Query,
+    ListQuery { fields, sealer }: ListQuery,
 ) -> Result<Json<PageView<AccessRequestView>>, ApiError> {
-    let page = st.access.list(&admin, RequestQuery::parse(q)).await?;
-    Ok(Json(PageView::of(page, |r| AccessRequestView::from(&r))))
+    let page = st.access.list(&admin, RequestQuery::parse(fields)).await?;
+    Ok(Json(sealer.page(page, |r| AccessRequestView::from(&r))))
 }
 
-/// `GET /v1/access-requests/{id}`: its submitter or a security administrator.
+/// `GET /v1/access-requests/{id}`: its submitter or a security administrator (audited).
 async fn read(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
     Path(id): Path<String>,
 ) -> Result<Json<AccessRequestView>, ApiError> {
-    Ok(Json(AccessRequestView::from(&st.access.read(&staff, &id).await?)))
+    Ok(Json(AccessRequestView::from(&st.access.read(&staff, &id, &origin()).await?)))
+}
+
+/// `GET /v1/access-requests/{id}/basis-document`: 303 to a short-lived download of the basis
+/// document, the version that was checked when the request was filed.
+async fn basis_document(
+    State(st): State<AppState>,
+    Authenticated(staff): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Redirect, ApiError> {
+    Ok(Redirect::to(&st.access.basis_document_url(&staff, &id, &origin()).await?))
 }
 
 /// `POST /v1/access-requests/{id}/decision` (security_admin). A temporary password is shown
@@ -149,30 +172,35 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /v1/access-journal?from=&to=` (security_admin; ACS-6): JSON pages, or the whole range
-/// as CSV with `Accept: text/csv`. Dates are Asia/Almaty days, both inclusive.
+/// as CSV with `Accept: text/csv` — inline when it fits a Lambda answer, otherwise written to
+/// the bucket and answered with 303 to a presigned GET valid a few minutes. Dates are
+/// Asia/Almaty days, both inclusive.
 async fn journal(
     State(st): State<AppState>,
     Authenticated(admin): Authenticated,
     headers: HeaderMap,
-    Query(q): Query,
+    q: ListQuery,
 ) -> Result<Response, ApiError> {
+    let ListQuery { fields, sealer } = q;
     if !wants_csv(&headers) {
-        let page = st.access.journal(&admin, JournalQuery::parse(q)).await?;
-        return Ok(Json(PageView::<JournalRowView>::of(page, |r| r)).into_response());
+        let page = st.access.journal(&admin, JournalQuery::parse(fields)).await?;
+        return Ok(Json(sealer.page::<_, JournalRowView>(page, |r| r)).into_response());
     }
-    let rows = st.access.journal_all(&admin, JournalQuery::parse(q)).await?;
-    let csv = journal_csv(&rows).map_err(|e| ApiError::internal(&e))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"registration-journal.csv\""),
-            // `lambda_http` decodes text/* bodies with encoding_rs, which drops a leading BOM
-            // (and the body then falls short of its Content-Length). A Content-Encoding makes it
-            // pass the bytes through as a binary (base64) body, BOM included; `identity` tells
-            // clients there is nothing to decode.
-            (header::CONTENT_ENCODING, "identity"),
-        ],
-        csv,
-    )
-        .into_response())
+    match st.access.export_journal(&admin, JournalQuery::parse(fields), &origin()).await? {
+        JournalExport::Stored { url } => Ok(Redirect::to(&url).into_response()),
+        JournalExport::Inline(csv) => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"registration-journal.csv\""),
+                // `lambda_http` decodes text/* bodies with encoding_rs, which drops a leading BOM
+                // (and the body then falls short of its Content-Length). A Content-Encoding makes
+                // it pass the bytes through as a binary (base64) body, BOM included; `identity`
+                // tells clients there is nothing to decode.
+                (header::CONTENT_ENCODING, "identity"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response()),
+    }
 }

@@ -3,13 +3,16 @@
 //! are in `enbek_core::usecases::sessions`.
 
 use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use enbek_aws::dynamo::DynamoRateLimiter;
+use enbek_aws::dynamo::{DynamoAudit, DynamoRateLimiter};
 use enbek_core::clock::Clock;
 use enbek_core::config::{self, ConfigError};
 use enbek_core::password::Argon2Hasher;
-use enbek_core::usecases::sessions::{Credentials, Sessions};
+use enbek_core::ports::RateLimit;
+use enbek_core::usecases::sessions::{Credentials, Sessions, DEFAULT_SIGN_IN_ADDRESS_LIMIT};
 use enbek_http::auth::TokenIssuer;
 use enbek_http::context::{self, origin};
 use enbek_http::views::SessionView;
@@ -21,11 +24,18 @@ pub struct Config {
     pub http: HttpSettings,
     /// `JWT_PRIVATE_KEY`: the Ed25519 signing key (PKCS#8 PEM).
     pub jwt_private_key: String,
+    /// `SIGN_IN_ADDRESS_LIMIT` (`<events>/<seconds>`, default `30/600`): failed sign-ins per
+    /// source address (against password spraying).
+    pub address_limit: RateLimit,
 }
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self { http: HttpSettings::from_env()?, jwt_private_key: config::pem("JWT_PRIVATE_KEY")? })
+        Ok(Self {
+            http: HttpSettings::from_env()?,
+            jwt_private_key: config::pem("JWT_PRIVATE_KEY")?,
+            address_limit: config::parsed("SIGN_IN_ADDRESS_LIMIT", DEFAULT_SIGN_IN_ADDRESS_LIMIT)?,
+        })
     }
 }
 
@@ -44,22 +54,28 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         accounts: base.accounts(),
         limiter: Arc::new(DynamoRateLimiter::new(base.table.clone())),
         hasher: Arc::new(Argon2Hasher),
+        audit: Arc::new(DynamoAudit::new(base.table.clone())),
         clock,
+        address_limit: config.address_limit,
     };
     let state = AppState { sessions, issuer: Arc::new(issuer) };
     let router = Router::new().route("/v1/sessions", post(sign_in)).with_state(state);
     Ok(with_common_layers(router, base.layers))
 }
 
-async fn sign_in(State(st): State<AppState>, JsonBody(body): JsonBody) -> Result<Json<SessionView>, ApiError> {
+/// `POST /v1/sessions`. The answer carries a token: never cached (`Cache-Control: no-store`).
+async fn sign_in(State(st): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let credentials = Credentials::parse(body)?;
     let account = st.sessions.sign_in(credentials, &origin()).await?;
     context::set_actor(&account.id);
     let token = st.issuer.issue(&account).map_err(|e| ApiError::internal(&e))?;
-    Ok(Json(SessionView {
+    let view = SessionView {
         access_token: token,
         token_type: "Bearer",
         expires_in: st.issuer.ttl_secs(),
         must_change_password: account.must_change_password,
-    }))
+    };
+    let mut response = Json(view).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

@@ -9,7 +9,7 @@
 
 use crate::codes::Code;
 use crate::input::{parse, Fields, Invalid};
-use crate::ports::{AttachmentStore, FileStore, StoreError};
+use crate::ports::{AttachmentStore, FileStore, StoreError, StoredObject};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -89,15 +89,17 @@ pub fn object_key(scope: &str, attachment_id: &str) -> String {
     format!("attachments/{scope}/{attachment_id}")
 }
 
-/// Whether the object under `key` is what was declared: present, of the declared size and
-/// type, and starting with the kind's signature. `Ok(false)` means `attachment_missing`.
-pub async fn uploaded_as_declared(files: &dyn FileStore, key: &str, declared: &Declared) -> Result<bool, StoreError> {
-    let Some(object) = files.head(key).await? else { return Ok(false) };
+/// The object under `key` if it is what was declared: present, of the declared size and
+/// type, and starting with the kind's signature — its current version, which a citation pins.
+/// `Ok(None)` means `attachment_missing`.
+pub async fn uploaded_as_declared(files: &dyn FileStore, key: &str, declared: &Declared) -> Result<Option<StoredObject>, StoreError> {
+    let Some(object) = files.head(key).await? else { return Ok(None) };
     if object.size_bytes != declared.size_bytes || object.content_type.as_deref().is_some_and(|ct| ct != declared.kind.content_type()) {
-        return Ok(false);
+        return Ok(None);
     }
     let magic = declared.kind.magic();
-    Ok(files.first_bytes(key, magic.len() as u64).await? == magic)
+    let first = files.first_bytes(key, object.version_id.as_deref(), magic.len() as u64).await?;
+    Ok((first == magic).then_some(object))
 }
 
 /// A declared upload as stored: what was promised, by whom, and what it became part of.
@@ -130,24 +132,48 @@ impl AttachmentRecord {
         object_key(&self.scope, &self.id)
     }
 
-    /// How the attachment is shown in the record that cites it.
-    pub fn reference(&self) -> AttachmentRef {
+    /// How the attachment is shown in the record that cites it, pinned to the version that
+    /// was checked.
+    pub fn reference(&self, object: &StoredObject) -> AttachmentRef {
         AttachmentRef {
             attachment_id: self.id.clone(),
             file_name: self.file_name.clone(),
             content_type: self.content_type.clone(),
             size_bytes: self.size_bytes,
+            version_id: object.version_id.clone(),
+            etag: object.etag.clone(),
         }
     }
 }
 
-/// A cited attachment, as the citing record keeps and shows it.
+/// A cited attachment, as the citing record keeps and shows it. The bucket is versioned:
+/// `version_id` and `etag` name the version that was checked at citation, and every later read
+/// serves that version, whatever was uploaded under the key since.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub attachment_id: String,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+/// Presigned downloads live 5 minutes.
+pub const DOWNLOAD_URL_SECS: u64 = 300;
+
+/// A presigned GET of the cited version of an attachment of `scope`, as a download.
+pub async fn download_url(files: &dyn FileStore, scope: &str, attachment: &AttachmentRef) -> Result<String, StoreError> {
+    files
+        .presign_get(
+            &object_key(scope, &attachment.attachment_id),
+            attachment.version_id.as_deref(),
+            &attachment.file_name,
+            DOWNLOAD_URL_SECS,
+        )
+        .await
 }
 
 /// Where to upload a declared attachment: a presigned PUT and the headers it was signed with.
@@ -215,6 +241,7 @@ pub fn parse_ids(f: &mut Fields, field: &str, max: usize) -> Vec<String> {
 
 /// Checks every cited attachment: declared for `scope`, not cited before, and uploaded as
 /// declared. Each one that is not is reported as `<field>.<index>`: `attachment_missing`.
+/// Returns the references pinned to the versions checked.
 pub async fn check_cited(
     f: &mut Fields,
     field: &str,
@@ -222,7 +249,7 @@ pub async fn check_cited(
     scope: &str,
     store: &dyn AttachmentStore,
     files: &dyn FileStore,
-) -> Result<Vec<AttachmentRecord>, StoreError> {
+) -> Result<Vec<AttachmentRef>, StoreError> {
     check_cited_as(f, |i| format!("{field}.{i}"), ids, scope, store, files).await
 }
 
@@ -234,7 +261,7 @@ pub async fn check_cited_one(
     scope: &str,
     store: &dyn AttachmentStore,
     files: &dyn FileStore,
-) -> Result<Option<AttachmentRecord>, StoreError> {
+) -> Result<Option<AttachmentRef>, StoreError> {
     Ok(check_cited_as(f, |_| field.to_owned(), &[id.to_owned()], scope, store, files).await?.pop())
 }
 
@@ -245,19 +272,19 @@ async fn check_cited_as(
     scope: &str,
     store: &dyn AttachmentStore,
     files: &dyn FileStore,
-) -> Result<Vec<AttachmentRecord>, StoreError> {
+) -> Result<Vec<AttachmentRef>, StoreError> {
     let mut usable = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let record = if crate::ids::is_valid_id(id) { store.get(id).await? } else { None };
-        let ok = match &record {
+        let checked = match &record {
             Some(r) if r.scope == scope && r.used_by.is_none() => match r.declared() {
                 Some(d) => uploaded_as_declared(files, &r.object_key(), &d).await?,
-                None => false,
+                None => None,
             },
-            _ => false,
+            _ => None,
         };
-        match record {
-            Some(r) if ok => usable.push(r),
+        match (record, checked) {
+            (Some(r), Some(object)) => usable.push(r.reference(&object)),
             _ => f.error(&name(i), Code::AttachmentMissing),
         }
     }

@@ -330,6 +330,26 @@ codes! {
         ru: "Зарплата при полной занятости не может быть ниже минимальной месячной заработной платы.",
         en: "A full-time salary cannot be below the minimum monthly wage.",
     },
+    InvalidCursor => "invalid_cursor" {
+        kk: "Бет курсоры жарамсыз: ол басқа сұраудан алынған немесе өзгертілген.",
+        ru: "Недействительный курсор страницы: он получен из другого запроса или изменён.",
+        en: "The page cursor is invalid: it came from another query or was altered.",
+    },
+    TemporaryPasswordExpired => "temporary_password_expired" {
+        kk: "Уақытша құпиясөздің мерзімі өтті. Қолжетімділікке қайта өтінім беріңіз.",
+        ru: "Срок действия временного пароля истёк. Подайте повторную заявку на доступ.",
+        en: "The temporary password has expired. File a repeated access request.",
+    },
+    PersonHasAccount => "person_has_account" {
+        kk: "Бұл ЖСН бойынша тіркелгі бар: бір адамға бір тіркелгі.",
+        ru: "На этот ИИН уже зарегистрирована учётная запись: одна учётная запись на человека.",
+        en: "An account already exists for this IIN: one account per person.",
+    },
+    LoginMismatch => "login_mismatch" {
+        kk: "Логин осы ЖСН иесінің логиніне сәйкес келмейді.",
+        ru: "Логин не совпадает с логином владельца этого ИИН.",
+        en: "The login is not the login of this IIN's holder.",
+    },
     AgreementRequired => "agreement_required" {
         kk: "Пайдаланушы келісімінің қолданыстағы нұсқасын қабылдаңыз.",
         ru: "Примите действующую версию пользовательского соглашения.",

@@ -60,6 +60,12 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code)
     }
 
+    /// 422 `invalid_cursor`: a list cursor that this query did not hand out (from another
+    /// query, tampered with, or garbage).
+    pub fn invalid_cursor() -> Self {
+        Self { code: Code::InvalidCursor, ..Self::validation(vec![FieldError::new("cursor", Code::InvalidCursor)]) }
+    }
+
     pub fn too_many(code: Code, retry_after_secs: u64) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, code).with_retry_after(retry_after_secs)
     }

@@ -31,7 +31,7 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(_) => ApiError::unavailable(&e),
             StoreError::Other(_) => ApiError::internal(&e),
             StoreError::Conflict => ApiError::conflict(Code::ConcurrentUpdate),
-            StoreError::InvalidCursor => ApiError::field("cursor", Code::InvalidValue),
+            StoreError::InvalidCursor => ApiError::invalid_cursor(),
         }
     }
 }
@@ -46,6 +46,8 @@ impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
             RegisterError::LoginTaken => ApiError::conflict(Code::LoginTaken),
+            RegisterError::PersonHasAccount => ApiError::conflict(Code::PersonHasAccount),
+            RegisterError::TooManyRequests(secs) => ApiError::too_many(Code::TooManyAttempts, secs),
             RegisterError::Hash(e) => e.into(),
             RegisterError::Store(e) => e.into(),
         }
@@ -81,6 +83,7 @@ impl From<SignInError> for ApiError {
         match e {
             SignInError::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidCredentials),
             SignInError::Blocked(reason) => blocked_error(Some(reason)),
+            SignInError::TemporaryPasswordExpired => ApiError::new(StatusCode::UNAUTHORIZED, Code::TemporaryPasswordExpired),
             SignInError::TooManyAttempts(secs) => ApiError::too_many(Code::TooManyAttempts, secs),
             SignInError::Hash(e) => e.into(),
             SignInError::Store(e) => e.into(),

@@ -1,14 +1,26 @@
-//! `Idempotency-Key` on POSTs that create something: a retried request with the same key and
-//! body gets the first response again and creates nothing new; the same key with another
-//! request is 422 `idempotency_key_reused`. Keys are scoped to the caller (the verified
-//! token's subject, or `anonymous`), so they should be unguessable (a UUID per operation).
-//! A 5xx is not remembered: the retry runs again.
+//! `Idempotency-Key` on POSTs: a retried request with the same key and body gets the first
+//! answer again and creates nothing new; the same key with another request is 422
+//! `idempotency_key_reused`; a concurrent duplicate is 409 `request_in_progress`.
+//!
+//! - **Scope.** A key belongs to the verified token's subject, or, when anonymous, to the
+//!   source address API Gateway saw: two anonymous callers never share a key.
+//! - **Nothing secret in clear.** The record's key is a SHA-256 of (scope, key); the stored
+//!   answer is encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from the client's
+//!   own `Idempotency-Key`, which is never stored. A table reader therefore cannot read, say,
+//!   an anonymous ticket's access code; the client that retries (and so holds the key) gets
+//!   the same answer back.
+//! - **Only completed outcomes.** 2xx and the deterministic 4xx (400, 403, 404, 413, 415, 422)
+//!   are kept; a 401, 409, 423, 429 or 5xx is not, and a retry runs again.
+//! - Answers marked [`DoNotStore`] (a temporary password shown once) are never kept.
 
 use crate::auth::extract::bearer;
 use crate::auth::TokenVerifier;
 use crate::body::read_limited;
+use crate::context;
 use crate::error::ApiError;
 use crate::layers::IDEMPOTENCY_KEY;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -16,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use enbek_core::clock::Clock;
 use enbek_core::codes::Code;
 use enbek_core::ports::{IdempotencyBegin, IdempotencyStore, StoredResponse};
+use hkdf::Hkdf;
 use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -48,6 +61,45 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hex::encode(h.finalize())
 }
 
+/// Whether an answer is a completed outcome worth replaying.
+fn storable(status: StatusCode) -> bool {
+    status.is_success()
+        || matches!(
+            status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::FORBIDDEN
+                | StatusCode::NOT_FOUND
+                | StatusCode::PAYLOAD_TOO_LARGE
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::UNPROCESSABLE_ENTITY
+        )
+}
+
+/// The AEAD that seals the stored answer: its key comes from the client's Idempotency-Key,
+/// bound to the scope and the record.
+fn cipher(key: &str, scope: &str, record: &str) -> Aes256Gcm {
+    let hk = Hkdf::<Sha256>::new(Some(scope.as_bytes()), key.as_bytes());
+    let mut okm = [0u8; 32];
+    // 32 bytes is a valid HKDF-SHA256 output length; `expand` cannot fail for it.
+    let _ = hk.expand(format!("enbek/idempotency/v1/{record}").as_bytes(), &mut okm);
+    Aes256Gcm::new(&okm.into())
+}
+
+fn seal(cipher: &Aes256Gcm, record: &str, plain: &[u8]) -> Option<Vec<u8>> {
+    let nonce: [u8; 12] = rand::random();
+    let mut out = nonce.to_vec();
+    out.extend(cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: record.as_bytes() }).ok()?);
+    Some(out)
+}
+
+fn open(cipher: &Aes256Gcm, record: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+    if sealed.len() < 12 {
+        return None;
+    }
+    let (nonce, text) = sealed.split_at(12);
+    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: text, aad: record.as_bytes() }).ok()
+}
+
 /// The axum middleware; add it with `axum::middleware::from_fn_with_state`.
 pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
@@ -60,21 +112,28 @@ pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Nex
         Ok(k) if valid_key(k) => k.to_owned(),
         _ => return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::IdempotencyKeyInvalid).into_response(),
     };
-    let principal = bearer(req.headers()).and_then(|t| idem.verifier.verify(t)).map(|c| c.sub).unwrap_or_else(|| "anonymous".to_owned());
+    let scope = match bearer(req.headers()).and_then(|t| idem.verifier.verify(t)) {
+        Some(claims) => format!("account:{}", claims.sub),
+        None => format!("anonymous@{}", context::current().source_ip),
+    };
     let (parts, body) = req.into_parts();
     let bytes = match read_limited(body).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let record = sha256_hex(&[principal.as_bytes(), key.as_bytes()]);
+    let record = sha256_hex(&[scope.as_bytes(), key.as_bytes()]);
     let content_type = parts.headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()).unwrap_or_default();
     let fingerprint = sha256_hex(&[parts.method.as_str().as_bytes(), parts.uri.path().as_bytes(), content_type, &bytes]);
+    let aead = cipher(&key, &scope, &record);
 
     match idem.store.begin(&record, &fingerprint, idem.clock.now()).await {
         Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyBegin::Mismatch) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::IdempotencyKeyReused).into_response(),
         Ok(IdempotencyBegin::InProgress) => ApiError::conflict(Code::RequestInProgress).with_retry_after(1).into_response(),
-        Ok(IdempotencyBegin::Replay(stored)) => replay(stored),
+        Ok(IdempotencyBegin::Replay(stored)) => match open(&aead, &record, &stored.body) {
+            Some(body) => replay(StoredResponse { body, ..stored }),
+            None => ApiError::bug("an idempotency record that its own key does not open").into_response(),
+        },
         Ok(IdempotencyBegin::Started) => {
             let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let (rparts, rbody) = response.into_parts();
@@ -85,17 +144,20 @@ pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Nex
                     return ApiError::internal(&e).into_response();
                 }
             };
-            let outcome = if rparts.status.is_server_error() || rparts.extensions.get::<DoNotStore>().is_some() {
-                idem.store.abandon(&record).await
-            } else {
-                let header_text = |name: &HeaderName| rparts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                let stored = StoredResponse {
-                    status: rparts.status.as_u16(),
-                    content_type: header_text(&header::CONTENT_TYPE),
-                    location: header_text(&header::LOCATION),
-                    body: rbytes.to_vec(),
-                };
-                idem.store.complete(&record, &fingerprint, &stored, idem.clock.now()).await
+            let keep = storable(rparts.status) && rparts.extensions.get::<DoNotStore>().is_none();
+            let sealed = if keep { seal(&aead, &record, &rbytes) } else { None };
+            let outcome = match sealed {
+                None => idem.store.abandon(&record).await,
+                Some(body) => {
+                    let header_text = |name: &HeaderName| rparts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let stored = StoredResponse {
+                        status: rparts.status.as_u16(),
+                        content_type: header_text(&header::CONTENT_TYPE),
+                        location: header_text(&header::LOCATION),
+                        body,
+                    };
+                    idem.store.complete(&record, &fingerprint, &stored, idem.clock.now()).await
+                }
             };
             if let Err(e) = outcome {
                 // The answer stands; a retry after the lock expires would run again.
@@ -119,4 +181,30 @@ fn replay(stored: StoredResponse) -> Response {
     }
     headers.insert(IDEMPOTENT_REPLAYED.clone(), HeaderValue::from_static("true"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_answer_opens_only_with_the_clients_key_scope_and_record() {
+        let record = sha256_hex(&[b"anonymous@203.0.113.1", b"key-1"]);
+        let sealed = seal(&cipher("key-1", "anonymous@203.0.113.1", &record), &record, b"{\"access_code\":\"ABCD\"}").unwrap();
+        assert!(!sealed.windows(4).any(|w| w == b"ABCD"), "sealed, not in clear");
+        assert_eq!(open(&cipher("key-1", "anonymous@203.0.113.1", &record), &record, &sealed).unwrap(), b"{\"access_code\":\"ABCD\"}");
+        assert!(open(&cipher("key-2", "anonymous@203.0.113.1", &record), &record, &sealed).is_none(), "another key");
+        assert!(open(&cipher("key-1", "anonymous@203.0.113.2", &record), &record, &sealed).is_none(), "another scope");
+        assert!(open(&cipher("key-1", "anonymous@203.0.113.1", &record), "other", &sealed).is_none(), "another record");
+    }
+
+    #[test]
+    fn only_completed_outcomes_are_kept() {
+        for keep in [200, 201, 204, 400, 403, 404, 413, 415, 422] {
+            assert!(storable(StatusCode::from_u16(keep).unwrap()), "{keep}");
+        }
+        for not in [401, 409, 423, 429, 500, 503] {
+            assert!(!storable(StatusCode::from_u16(not).unwrap()), "{not}");
+        }
+    }
 }

@@ -52,24 +52,27 @@ fn cors(origins: &[HeaderValue]) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// A client-supplied request ID is kept when it is short and plain; otherwise the API
-/// Gateway's, otherwise a fresh UUID.
+/// The request ID: API Gateway's `requestContext.requestId` (what its access log and
+/// CloudWatch show), or a fresh UUID where there is no gateway (a router called in-process).
+/// A client's `X-Request-ID` never replaces it: the audit trail must not take an ID a client
+/// chose (ACS-12).
 fn request_id(req: &Request) -> String {
-    let from_client = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 128)
-        .filter(|s| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)));
-    if let Some(id) = from_client {
-        return id.to_owned();
-    }
     if let Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) = req.extensions().get::<lambda_http::request::RequestContext>() {
         if let Some(id) = ctx.request_id.as_deref().filter(|s| !s.is_empty()) {
             return id.to_owned();
         }
     }
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A client's own request ID, when short and plain: logged beside ours, for correlation.
+fn client_request_id(req: &Request) -> Option<String> {
+    req.headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+        .map(str::to_owned)
 }
 
 /// The caller's address as API Gateway saw it (never a client-supplied header).
@@ -89,7 +92,8 @@ async fn request_scope(function: &'static str, req: Request, next: Next) -> Resp
     let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let method = req.method().clone();
     let ctx = RequestContext::new(id.clone(), lang, source_ip(&req));
-    let span = tracing::info_span!("request", request_id = %id, function, route = %route, method = %method);
+    let client_id = client_request_id(&req).unwrap_or_default();
+    let span = tracing::info_span!("request", request_id = %id, client_request_id = %client_id, function, route = %route, method = %method);
 
     let mut response = ctx.clone().scope(next.run(req)).instrument(span.clone()).await;
 

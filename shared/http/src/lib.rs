@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod body;
 pub mod context;
+pub mod cursor;
 pub mod error;
 pub mod errors;
 pub mod idempotency;

@@ -4,6 +4,7 @@
 //! `main.rs`, the tests and the benchmarks all call that same `app`.
 
 use crate::auth::{Authenticator, TokenVerifier, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use crate::cursor::CursorSeal;
 use crate::idempotency::Idempotency;
 use crate::layers::HttpConfig;
 use enbek_aws::dynamo::{DynamoAccounts, DynamoIdempotency, Table};
@@ -21,10 +22,16 @@ pub struct HttpSettings {
     pub jwt_audience: String,
     /// The Ed25519 public key that verifies access tokens (SPKI PEM).
     pub jwt_public_key: String,
+    /// During a rotation of the signing key: the previous public key, still accepted.
+    pub jwt_previous_public_key: Option<String>,
+    /// The secret that seals list cursors (functions with lists need it).
+    pub cursor_secret: Option<String>,
 }
 
 impl HttpSettings {
-    /// `TABLE_NAME`, `CORS_ALLOWED_ORIGINS`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_PUBLIC_KEY`.
+    /// `TABLE_NAME`, `CORS_ALLOWED_ORIGINS`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_PUBLIC_KEY`,
+    /// `JWT_PREVIOUS_PUBLIC_KEY` (optional), `CURSOR_SECRET` (optional here; required by
+    /// [`HttpBase::cursor_seal`]).
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut cors_origins = Vec::new();
         for origin in config::list("CORS_ALLOWED_ORIGINS") {
@@ -38,6 +45,11 @@ impl HttpSettings {
             jwt_issuer: config::optional("JWT_ISSUER", DEFAULT_ISSUER),
             jwt_audience: config::optional("JWT_AUDIENCE", DEFAULT_AUDIENCE),
             jwt_public_key: config::pem("JWT_PUBLIC_KEY")?,
+            jwt_previous_public_key: match std::env::var("JWT_PREVIOUS_PUBLIC_KEY") {
+                Ok(v) if !v.trim().is_empty() => Some(config::pem("JWT_PREVIOUS_PUBLIC_KEY")?),
+                _ => None,
+            },
+            cursor_secret: std::env::var("CURSOR_SECRET").ok().filter(|v| !v.trim().is_empty()),
         })
     }
 }
@@ -57,18 +69,34 @@ pub struct HttpBase {
     pub verifier: Arc<TokenVerifier>,
     pub clock: Arc<dyn Clock>,
     pub layers: HttpConfig,
+    cursor_secret: Option<String>,
 }
 
 impl HttpBase {
     pub fn new(function: &'static str, settings: &HttpSettings, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        let verifier = TokenVerifier::from_pem(&settings.jwt_public_key, &settings.jwt_issuer, &settings.jwt_audience)
-            .map_err(|e| StartError::Key { variable: "JWT_PUBLIC_KEY", problem: e.to_string() })?;
+        let verifier = TokenVerifier::from_pems(
+            &settings.jwt_public_key,
+            settings.jwt_previous_public_key.as_deref(),
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+        )
+        .map_err(|e| StartError::Key { variable: "JWT_PUBLIC_KEY / JWT_PREVIOUS_PUBLIC_KEY", problem: e.to_string() })?;
         Ok(Self {
             table: Table::new(aws.dynamodb(), settings.table_name.clone()),
             verifier: Arc::new(verifier),
             clock,
             layers: HttpConfig { function, cors_origins: settings.cors_origins.clone() },
+            cursor_secret: settings.cursor_secret.clone(),
         })
+    }
+
+    /// What seals this function's list cursors; a function with lists needs `CURSOR_SECRET`.
+    pub fn cursor_seal(&self) -> Result<Arc<CursorSeal>, StartError> {
+        match self.cursor_secret.as_deref() {
+            Some(secret) if secret.len() >= 32 => Ok(Arc::new(CursorSeal::new(secret))),
+            Some(_) => Err(ConfigError { variable: "CURSOR_SECRET", problem: "is shorter than 32 characters".into() }.into()),
+            None => Err(ConfigError { variable: "CURSOR_SECRET", problem: "is not set".into() }.into()),
+        }
     }
 
     pub fn accounts(&self) -> Arc<DynamoAccounts> {
@@ -98,6 +126,19 @@ macro_rules! authenticator_from_state {
         impl axum::extract::FromRef<$state> for $crate::auth::Authenticator {
             fn from_ref(state: &$state) -> Self {
                 state.auth.clone()
+            }
+        }
+    };
+}
+
+/// `impl FromRef<$state> for Arc<CursorSeal>` for a function's state with a `cursors` field,
+/// so the `ListQuery` extractor works with it.
+#[macro_export]
+macro_rules! cursor_seal_from_state {
+    ($state:ty) => {
+        impl axum::extract::FromRef<$state> for std::sync::Arc<$crate::cursor::CursorSeal> {
+            fn from_ref(state: &$state) -> Self {
+                state.cursors.clone()
             }
         }
     };

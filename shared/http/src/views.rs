@@ -106,6 +106,14 @@ impl From<&Account> for BlockedView {
     }
 }
 
+/// `GET /v1/agreement`: the user agreement in force (ACC-3), titled in the caller's language.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgreementView {
+    pub version: String,
+    pub title: &'static str,
+    pub url: String,
+}
+
 /// 200 of `POST /v1/sessions`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionView {
@@ -323,6 +331,8 @@ pub struct AccessRequestView {
     pub id: String,
     pub kind: RequestKind,
     pub status: RequestStatus,
+    /// The person's existing login (change, block, reactivate).
+    pub login: Option<Login>,
     pub organization: Organization,
     pub user: RequestUser,
     pub role: Option<Role>,
@@ -343,6 +353,7 @@ impl From<&AccessRequest> for AccessRequestView {
             id: r.id.clone(),
             kind: r.kind,
             status: r.status,
+            login: r.login.clone(),
             organization: r.organization.clone(),
             user: r.user.clone(),
             role: r.role,

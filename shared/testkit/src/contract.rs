@@ -72,6 +72,18 @@ pub async fn account_store(store: &dyn AccountStore) {
         "the old version lost"
     );
 
+    // An issued login: created with its journal row, numbered by the gapless sequence.
+    let issued = fixtures::account(Role::SecurityAdmin, "temp", t0());
+    let row = fixtures::journal_rows(1, t0()).remove(0);
+    let number = store.create_issued(&issued, &[UniqueKey::FirstSecurityAdmin], &row, &audit("system")).await.expect("create issued");
+    assert_eq!(number, 1);
+    assert!(store.get(&issued.id).await.unwrap().unwrap().journal_row.is_some(), "the account points at its row");
+    let again = fixtures::account(Role::SecurityAdmin, "temp", t0());
+    assert!(matches!(
+        store.create_issued(&again, &[UniqueKey::FirstSecurityAdmin], &row, &audit("system")).await,
+        Err(CreateAccountError::Taken(UniqueKey::FirstSecurityAdmin))
+    ));
+
     let blocked = store.block(&a.id, BlockedReason::Security, at(4), &audit("admin")).await.expect("block");
     assert!(blocked.is_blocked());
     assert_eq!(blocked.blocked_reason, Some(BlockedReason::Security));
@@ -82,24 +94,34 @@ pub async fn account_store(store: &dyn AccountStore) {
     ));
 }
 
-/// A fixed window opening at the first event.
+/// A fixed window opening at the first event; a slot is reserved or refused, never both.
 pub async fn rate_limiter(limiter: &dyn RateLimiter) {
     let limit = RateLimit { max_events: 3, window: SignedDuration::from_mins(10) };
     let key = format!("contract:{}", enbek_core::ids::new_id());
     for i in 0..3 {
-        assert_eq!(limiter.retry_after(&key, &limit, at(i)).await.unwrap(), None, "event {i} is within the limit");
-        limiter.record(&key, &limit, at(i)).await.unwrap();
+        assert_eq!(limiter.acquire(&key, &limit, at(i)).await.unwrap(), None, "event {i} is within the limit");
     }
     // Opened at t0: 10 minutes later it ends; at minute 4 there are 6 minutes left.
-    assert_eq!(limiter.retry_after(&key, &limit, at(4)).await.unwrap(), Some(360));
-    assert_eq!(limiter.retry_after(&key, &limit, at(10)).await.unwrap(), None, "the window has ended");
-    limiter.record(&key, &limit, at(11)).await.unwrap();
-    assert_eq!(limiter.retry_after(&key, &limit, at(11)).await.unwrap(), None, "a new window counts from one");
-    limiter.record(&key, &limit, at(11)).await.unwrap();
-    limiter.record(&key, &limit, at(11)).await.unwrap();
-    assert!(limiter.retry_after(&key, &limit, at(12)).await.unwrap().is_some());
+    assert_eq!(limiter.acquire(&key, &limit, at(4)).await.unwrap(), Some(360));
+    assert_eq!(limiter.acquire(&key, &limit, at(4)).await.unwrap(), Some(360), "a refusal takes no slot");
+    // A slot given back can be taken again.
+    limiter.release(&key).await.unwrap();
+    assert_eq!(limiter.acquire(&key, &limit, at(5)).await.unwrap(), None);
+    assert!(limiter.acquire(&key, &limit, at(5)).await.unwrap().is_some());
+    // The window ends: a new one counts from one.
+    assert_eq!(limiter.acquire(&key, &limit, at(10)).await.unwrap(), None, "the window has ended");
+    assert_eq!(limiter.acquire(&key, &limit, at(11)).await.unwrap(), None);
+    assert_eq!(limiter.acquire(&key, &limit, at(11)).await.unwrap(), None);
+    assert!(limiter.acquire(&key, &limit, at(12)).await.unwrap().is_some());
     limiter.reset(&key).await.unwrap();
-    assert_eq!(limiter.retry_after(&key, &limit, at(12)).await.unwrap(), None, "reset clears the window");
+    assert_eq!(limiter.acquire(&key, &limit, at(12)).await.unwrap(), None, "reset clears the window");
+    // Releasing what was never taken does nothing.
+    let fresh = format!("contract:{}", enbek_core::ids::new_id());
+    limiter.release(&fresh).await.unwrap();
+    for _ in 0..3 {
+        assert_eq!(limiter.acquire(&fresh, &limit, at(0)).await.unwrap(), None);
+    }
+    assert!(limiter.acquire(&fresh, &limit, at(0)).await.unwrap().is_some());
 }
 
 /// Begin, replay, mismatch, in progress, abandon.
@@ -128,14 +150,14 @@ pub async fn ticket_store(store: &dyn TicketStore, attachments: &dyn AttachmentS
     assert!(matches!(attachments.declare(&a1).await, Err(StoreError::Conflict) | Err(StoreError::Other(_))), "an ID is declared once");
 
     let mut first = fixtures::ticket(t0());
-    first.attachments = vec![a1.reference()];
+    first.attachments = vec![a1.reference(&fixtures::stored(a1.size_bytes))];
     let first = store.create(&first, &audit("anonymous")).await.expect("create");
     assert_eq!(first.number, "T-2026-000001");
     assert_eq!(attachments.get(&a1.id).await.unwrap().unwrap().used_by, Some(format!("ticket:{}", first.id)));
 
     // Citing it again fails the whole transaction and takes no number.
     let mut again = fixtures::ticket(at(1));
-    again.attachments = vec![a1.reference()];
+    again.attachments = vec![a1.reference(&fixtures::stored(a1.size_bytes))];
     assert!(store.create(&again, &audit("anonymous")).await.is_err());
     assert_eq!(store.get(&again.id).await.unwrap(), None);
     let second = store.create(&fixtures::ticket(at(2)), &audit("anonymous")).await.unwrap();

@@ -94,6 +94,16 @@ pub fn attachment(scope: &str, size: u64, now: Timestamp) -> AttachmentRecord {
     }
 }
 
+/// A stored object as the bucket reports it after an upload (for pinning references).
+pub fn stored(size: u64) -> enbek_core::ports::StoredObject {
+    enbek_core::ports::StoredObject {
+        size_bytes: size,
+        content_type: Some("application/pdf".into()),
+        version_id: Some("v1".into()),
+        etag: Some("\"etag\"".into()),
+    }
+}
+
 /// A new ticket received at `now`, due per TKT-2.
 pub fn ticket(now: Timestamp) -> Ticket {
     Ticket {
@@ -156,6 +166,7 @@ pub fn access_request(kind: RequestKind, person: u32, document: &AttachmentRecor
         id: enbek_core::ids::new_id(),
         kind,
         status: RequestStatus::Pending,
+        login: None,
         organization: Organization {
             name: "Еңбек министрлігі".into(),
             bin: bin(3),
@@ -178,7 +189,7 @@ pub fn access_request(kind: RequestKind, person: u32, document: &AttachmentRecor
         systems: if kind.grants_rights() { vec!["АИС Рынок труда".into()] } else { Vec::new() },
         functions: if kind.grants_rights() { vec!["просмотр".into()] } else { Vec::new() },
         basis: Basis { kind: BasisKind::Hiring, number: "12-к".into(), approved_on: today },
-        basis_document: document.reference(),
+        basis_document: document.reference(&stored(document.size_bytes)),
         letter: Letter { number: "01-12/345".into(), date: today },
         submitted_by: submitted_by.to_owned(),
         received_at: now,
@@ -186,4 +197,31 @@ pub fn access_request(kind: RequestKind, person: u32, document: &AttachmentRecor
         decision: None,
         lang: Lang::Ru,
     }
+}
+
+/// `n` journal rows registered one second apart before `now` (for bulk loads).
+pub fn journal_rows(n: usize, now: Timestamp) -> Vec<enbek_core::domain::JournalRow> {
+    (0..n)
+        .map(|i| {
+            let at = now.checked_sub(jiff::SignedDuration::from_secs((n - i) as i64)).expect("in range");
+            enbek_core::domain::JournalRow {
+                number: i as u64 + 1,
+                region: Some("г. Астана".into()),
+                letter_number: format!("01-12/{i}"),
+                letter_date: enbek_core::calendar::local_date(at),
+                incoming_number: enbek_core::ids::new_id(),
+                incoming_date: enbek_core::calendar::local_date(at),
+                user_full_name: "Жұмабаев Ерлан Серікұлы".into(),
+                login: Login::Email(email("bulk")),
+                systems: vec!["АИС «Рынок труда»".into(), "Портал enbek.kz".into()],
+                registered_at: at,
+                basis: "приказ о приёме № 12-к от 2026-06-01".into(),
+                administrator: "Әкімші Әкімші".into(),
+                note: "выдан логин и временный пароль / логин мен уақытша құпиясөз берілді".into(),
+                registration_completed_at: None,
+                account_id: enbek_core::ids::new_id(),
+                request_id: enbek_core::ids::new_id(),
+            }
+        })
+        .collect()
 }

@@ -19,10 +19,15 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The files bucket in memory. Tests "upload" with [`MemoryFiles::put`].
+/// One version of an object: (version ID, content type, bytes).
+type Version = (String, String, Vec<u8>);
+
+/// The files bucket in memory, versioned like the real one. Tests "upload" with
+/// [`MemoryFiles::put_upload`]; every upload is a new version.
 #[derive(Default)]
 pub struct MemoryFiles {
-    objects: Mutex<HashMap<String, (String, Vec<u8>)>>,
+    /// Key → versions, oldest first.
+    objects: Mutex<HashMap<String, Vec<Version>>>,
 }
 
 impl MemoryFiles {
@@ -30,9 +35,23 @@ impl MemoryFiles {
         Self::default()
     }
 
-    /// Stores an object as a client's PUT would.
-    pub fn put(&self, key: &str, content_type: &str, body: &[u8]) {
-        self.objects.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), (content_type.to_owned(), body.to_vec()));
+    /// Stores an object as a client's PUT would (a new version).
+    pub fn put_upload(&self, key: &str, content_type: &str, body: &[u8]) {
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        let versions = objects.entry(key.to_owned()).or_default();
+        let version = format!("v{}", versions.len() + 1);
+        versions.push((version, content_type.to_owned(), body.to_vec()));
+    }
+
+    /// The bytes of an object's version (the latest when `None`).
+    pub fn bytes(&self, key: &str, version: Option<&str>) -> Option<Vec<u8>> {
+        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        let versions = objects.get(key)?;
+        let found = match version {
+            Some(v) => versions.iter().find(|(id, _, _)| id == v),
+            None => versions.last(),
+        };
+        found.map(|(_, _, body)| body.clone())
     }
 }
 
@@ -48,13 +67,26 @@ impl FileStore for MemoryFiles {
 
     async fn head(&self, key: &str) -> Result<Option<StoredObject>, StoreError> {
         let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(objects.get(key).map(|(ct, body)| StoredObject { size_bytes: body.len() as u64, content_type: Some(ct.clone()) }))
+        Ok(objects.get(key).and_then(|v| v.last()).map(|(version, ct, body)| StoredObject {
+            size_bytes: body.len() as u64,
+            content_type: Some(ct.clone()),
+            version_id: Some(version.clone()),
+            etag: Some(format!("\"{}\"", fake_hash(&String::from_utf8_lossy(body)))),
+        }))
     }
 
-    async fn first_bytes(&self, key: &str, n: u64) -> Result<Vec<u8>, StoreError> {
-        let objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        let (_, body) = objects.get(key).ok_or_else(|| StoreError::other(format!("no object {key}")))?;
-        Ok(body.iter().take(usize::try_from(n).unwrap_or(usize::MAX)).copied().collect())
+    async fn first_bytes(&self, key: &str, version: Option<&str>, n: u64) -> Result<Vec<u8>, StoreError> {
+        let body = self.bytes(key, version).ok_or_else(|| StoreError::other(format!("no object {key}")))?;
+        Ok(body.into_iter().take(usize::try_from(n).unwrap_or(usize::MAX)).collect())
+    }
+
+    async fn presign_get(&self, key: &str, version: Option<&str>, file_name: &str, expires_in_secs: u64) -> Result<String, StoreError> {
+        Ok(format!("memory://files/{key}?version={}&file={file_name}&expires={expires_in_secs}", version.unwrap_or("latest")))
+    }
+
+    async fn put(&self, key: &str, content_type: &str, body: Vec<u8>) -> Result<(), StoreError> {
+        self.put_upload(key, content_type, &body);
+        Ok(())
     }
 }
 

@@ -152,6 +152,34 @@ impl AccountStore for MemoryStore {
         Ok(())
     }
 
+    async fn create_issued(
+        &self,
+        account: &Account,
+        extra: &[UniqueKey],
+        journal: &JournalRow,
+        audit: &AuditEntry,
+    ) -> Result<u64, CreateAccountError> {
+        let mut s = self.lock();
+        let mut uniques = vec![UniqueKey::Login(account.login.clone())];
+        uniques.extend(extra.iter().cloned());
+        if let Some(taken) = uniques.iter().find(|k| s.uniques.contains_key(k)) {
+            return Err(CreateAccountError::Taken(taken.clone()));
+        }
+        let number = next_number(&mut s, "journal");
+        let mut row = journal.clone();
+        row.number = number;
+        let key = JournalRow::row_key(row.registered_at, number);
+        let mut account = account.clone();
+        account.journal_row = Some(key.clone());
+        for k in uniques {
+            s.uniques.insert(k, account.id.clone());
+        }
+        s.accounts.insert(account.id.clone(), account);
+        s.journal.insert(key, row);
+        s.audit.push(audit.clone());
+        Ok(number)
+    }
+
     async fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
         Ok(self.lock().accounts.get(id).cloned())
     }
@@ -189,6 +217,7 @@ impl AccountStore for MemoryStore {
         let stored = s.accounts.get_mut(&account.id).ok_or(UpdateAccountError::Conflict)?;
         stored.password_hash = hash.to_owned();
         stored.must_change_password = false;
+        stored.temporary_password_expires_at = None;
         stored.password_changed_at = Some(at);
         stored.token_version += 1;
         if let Some(row) = completes {
@@ -218,23 +247,26 @@ impl AccountStore for MemoryStore {
 
 #[async_trait]
 impl RateLimiter for MemoryStore {
-    async fn retry_after(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<Option<u64>, StoreError> {
-        let s = self.lock();
-        let Some(w) = s.windows.get(key) else { return Ok(None) };
-        let ends = w.start + limit.window.as_secs();
-        let now = now.as_second();
-        Ok((w.count >= limit.max_events && now < ends).then(|| (ends - now).max(1) as u64))
-    }
-
-    async fn record(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<(), StoreError> {
+    async fn acquire(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<Option<u64>, StoreError> {
         let mut s = self.lock();
         let now = now.as_second();
         let cutoff = now - limit.window.as_secs();
         match s.windows.get_mut(key) {
-            Some(w) if w.start > cutoff => w.count += 1,
+            Some(w) if w.start > cutoff && w.count >= limit.max_events => Ok(Some((w.start + limit.window.as_secs() - now).max(1) as u64)),
+            Some(w) if w.start > cutoff => {
+                w.count += 1;
+                Ok(None)
+            }
             _ => {
                 s.windows.insert(key.to_owned(), Window { start: now, count: 1 });
+                Ok(None)
             }
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(w) = self.lock().windows.get_mut(key) {
+            w.count = w.count.saturating_sub(1);
         }
         Ok(())
     }

@@ -121,6 +121,15 @@ async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<Str
             .await
             .map_err(|e| format!("create bucket: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
     }
+    // Versioned, as in AWS: a cited attachment is pinned to the version checked.
+    s3.put_bucket_versioning()
+        .bucket(&names.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder().status(aws_sdk_s3::types::BucketVersioningStatus::Enabled).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("bucket versioning: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
 
     let sqs = sdk.sqs();
     let mut urls = Vec::new();
@@ -224,6 +233,8 @@ async fn run(children: &mut Children) -> Result<(), String> {
     lines.push(format!("INTEGRATION_QUEUE_URL={integration_url}"));
     lines.push(format!("JWT_PRIVATE_KEY=\"{}\"", escape_pem(&private)));
     lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
+    // Seals list cursors: a fresh secret per run (cursors do not outlive the local stack).
+    lines.push(format!("CURSOR_SECRET={}", uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()));
     std::fs::write(&env_file, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
     let accounts = enbek_aws::dynamo::DynamoAccounts::new(enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone()));
     let seeded = enbek_core::usecases::bootstrap::seed_local_admin(

@@ -10,7 +10,6 @@ use http::{Method, StatusCode};
 use integration::*;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 
 /// Monday 23 Nov 2026, 10:00 in Almaty.
 const MONDAY_MORNING: &str = "2026-11-23T05:00:00Z";
@@ -35,7 +34,7 @@ impl Ctx {
     }
 
     async fn body(&self, kind: &str, person: &Person) -> Value {
-        json!({
+        let mut body = json!({
             "kind": kind,
             "organization": {"name": "Министерство труда и социальной защиты населения РК", "bin": bin(7), "kind": "state_body", "region": "г. Астана"},
             "user": {
@@ -50,7 +49,12 @@ impl Ctx {
             "basis": {"kind": if kind == "block" { "dismissal" } else { "hiring" }, "number": "12-к", "approved_on": "2026-06-01"},
             "basis_document_id": self.basis_document().await,
             "letter": {"number": "01-12/345", "date": "2026-11-20"},
-        })
+        });
+        // Appendix 2: the person's existing login, for every kind but a grant.
+        if kind != "grant" {
+            body["login"] = json!(person.email);
+        }
+        body
     }
 
     async fn submit(&self, body: Value) -> String {
@@ -130,18 +134,165 @@ async fn acs_11_only_state_bodies_and_public_institutions_are_eligible() {
 }
 
 #[tokio::test]
-async fn acs_3_a_basis_older_than_a_year_is_refused_at_submission_and_at_decision() {
+async fn acs_3_the_basis_is_judged_against_the_date_of_application_at_submission_and_at_decision() {
+    // Order 419 §23: "approved within one year before the date of application". A request
+    // valid when filed stays valid while it waits for the decision (finding 11).
     let c = ctx().await;
     let mut body = c.body("grant", &person(4)).await;
     body["basis"]["approved_on"] = json!("2025-11-23");
     let id = c.submit(body).await;
-    // Exactly one year before the request date is still within the year; a month later, at
-    // decision time, it is not.
+    // Exactly one year before the request date is still within the year; a month later the
+    // decision still judges it against the date the request was received.
     c.stack.clock.advance(SignedDuration::from_hours(24 * 30));
     let res = c.decide(&id, json!({"decision": "approve"})).await;
-    assert_eq!(res.field_errors(), vec![("basis.approved_on".into(), "basis_expired".into())]);
-    let res = c.decide(&id, json!({"decision": "refuse", "reason": "Основание устарело (п. 23)"})).await;
-    assert_eq!(res.status, StatusCode::OK, "the administrator can still refuse it");
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let mut body = c.body("grant", &person(40)).await;
+    body["basis"]["approved_on"] = json!("2025-11-22");
+    let res = c.stack.call(Method::POST, "/v1/access-requests", Some(body), &[("authorization", &c.admin)]).await;
+    assert_eq!(res.field_errors(), vec![("basis.approved_on".into(), "basis_expired".into())], "a day more than a year");
+}
+
+#[tokio::test]
+async fn csv_formula_injection_every_trigger_cell_of_the_journal_is_neutralised() {
+    // Finding 1: staff-supplied text that a spreadsheet would read as a formula.
+    let c = ctx().await;
+    let mut body = c.body("grant", &person(41)).await;
+    body["letter"]["number"] = json!("=HYPERLINK(\"http://x\")");
+    body["organization"]["region"] = json!("+7 (701) 000");
+    body["basis"]["number"] = json!("-2+3");
+    body["systems"] = json!(["@SUM(A1:A9)"]);
+    let id = c.submit(body).await;
+    assert_eq!(c.decide(&id, json!({"decision": "approve"})).await.status, StatusCode::OK);
+    let res = c.stack.call(Method::GET, "/v1/access-journal", None, &[("authorization", &c.admin), ("accept", "text/csv")]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let text = String::from_utf8(res.raw.clone()).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let row = reader.records().next().expect("one row").unwrap();
+    let cells: Vec<&str> = row.iter().collect();
+    for cell in &cells {
+        assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "a live formula cell: {cell:?} in {cells:?}");
+    }
+    assert!(cells.contains(&"'=HYPERLINK(\"http://x\")"), "{cells:?}");
+    assert!(cells.contains(&"'+7 (701) 000"));
+    assert!(cells.contains(&"'@SUM(A1:A9)"));
+    assert!(cells.iter().any(|c| c.contains("№ -2+3")), "inside a cell the text is kept as is: {cells:?}");
+}
+
+#[tokio::test]
+async fn appendix_2_the_login_is_required_for_change_block_and_reactivate_and_must_be_the_persons() {
+    // Finding 12.
+    let c = ctx().await;
+    let p = person(42);
+    c.approved("grant", &p).await;
+    let mut body = c.body("change", &p).await;
+    body.as_object_mut().unwrap().remove("login");
+    let res = c.stack.call(Method::POST, "/v1/access-requests", Some(body), &[("authorization", &c.admin)]).await;
+    assert_eq!(res.field_errors(), vec![("login".into(), "required".into())]);
+    let mut body = c.body("block", &p).await;
+    body["login"] = json!("someone.else@enbek.gov.kz");
+    let res = c.stack.call(Method::POST, "/v1/access-requests", Some(body), &[("authorization", &c.admin)]).await;
+    assert_eq!(res.field_errors(), vec![("login".into(), "login_mismatch".into())]);
+    c.submit(c.body("change", &p).await).await;
+}
+
+#[tokio::test]
+async fn appendix_1_the_administrator_column_is_the_administrators_full_name() {
+    // Finding 12: surname, name and middle name (if any), not an ID.
+    let c = ctx().await;
+    let password = "Admin-Strong-Passw0rd";
+    let hash = enbek_core::password::Argon2Hasher::hash_blocking(password).unwrap();
+    let mut admin = enbek_testkit::fixtures::account(Role::SecurityAdmin, &hash, c.stack.now());
+    admin.last_name = enbek_testkit::fixtures::name("Жұмабаева");
+    admin.first_name = enbek_testkit::fixtures::name("Гүлнар");
+    admin.middle_name = Some(enbek_testkit::fixtures::name("Асқарқызы"));
+    let audit = enbek_testkit::fixtures::audit(c.stack.now(), "system:test", "account.created");
+    enbek_core::ports::AccountStore::create(c.stack.accounts.as_ref(), &admin, &[], &audit).await.unwrap();
+    let token = bearer(&c.stack.token(admin.login.as_str(), password).await);
+    let id = c.submit(c.body("grant", &person(43)).await).await;
+    let path = format!("/v1/access-requests/{id}/decision");
+    let res = c.stack.call(Method::POST, &path, Some(json!({"decision": "approve"})), &[("authorization", &token)]).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = c.stack.call(Method::GET, "/v1/access-journal", None, &[("authorization", &token)]).await;
+    let rows = res.body["items"].as_array().unwrap();
+    assert_eq!(rows.last().unwrap()["administrator"], "Жұмабаева Гүлнар Асқарқызы", "{}", res.body);
+}
+
+#[tokio::test]
+async fn the_journal_csv_of_a_large_range_is_exported_to_the_bucket_and_answered_with_303() {
+    // Finding 8: about 8 000 rows exceed Lambda's 6 MB response; 20 000 rows go to the bucket.
+    let c = ctx().await;
+    let rows = enbek_testkit::fixtures::journal_rows(20_000, c.stack.now());
+    enbek_aws::dynamo::access::bulk_load_journal(&c.stack.table, &rows).await.expect("load 20 000 rows");
+    let res = c.stack.call(Method::GET, "/v1/access-journal", None, &[("authorization", &c.admin), ("accept", "text/csv")]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&res.raw[..res.raw.len().min(300)]));
+    let location = res.header("location").expect("a Location").to_owned();
+    assert!(location.contains("exports/") && location.contains("X-Amz-Expires=300"), "{location}");
+    let (status, body) = http_get(&location).await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.starts_with('\u{feff}'), "the BOM is kept");
+    assert_eq!(text.lines().count(), 20_001, "a header and every row");
+    // Finding 14: the export is in the audit trail.
+    let audit = enbek_aws::dynamo::DynamoAudit::new(c.stack.table.clone()).by_actor(&c.admin_id, 5).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "access_journal.exported"), "{audit:?}");
+}
+
+#[tokio::test]
+async fn cursors_and_dates_a_cursor_of_another_range_or_a_far_date_is_a_422_never_a_500() {
+    // Finding 6: a journal cursor replayed on another range used to reach DynamoDB as a start
+    // key outside the query's bounds (500).
+    let c = ctx().await;
+    for n in 44..47 {
+        c.approved("grant", &person(n)).await;
+    }
+    let get = |q: &str| {
+        let path = format!("/v1/access-journal?{q}");
+        let auth = c.admin.clone();
+        let stack = &c.stack;
+        async move { stack.call(Method::GET, &path, None, &[("authorization", &auth)]).await }
+    };
+    let first = get("limit=1").await;
+    let cursor = first.body["next_cursor"].as_str().expect("a cursor").to_owned();
+    assert_eq!(get(&format!("limit=1&cursor={cursor}")).await.status, StatusCode::OK);
+    for q in [
+        format!("from=2026-11-24&to=2026-11-30&cursor={cursor}"),
+        format!("to=2026-11-23&cursor={cursor}"),
+        format!("limit=1&cursor={}x", &cursor[..cursor.len() - 1]),
+        "limit=1&cursor=eyJwayI6IkpPVVJOQUwiLCJzayI6InoifQ".to_owned(),
+    ] {
+        let res = get(&q).await;
+        assert_eq!((res.status, res.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_cursor"), "{q}: {}", res.body);
+    }
+    for q in ["to=9999-12-31", "from=0001-01-01", "from=2026-13-01"] {
+        let res = get(q).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", res.body);
+    }
+}
+
+#[tokio::test]
+async fn acs_12_an_administrators_read_of_a_request_is_audited() {
+    // Finding 14.
+    let c = ctx().await;
+    let id = c.submit(c.body("grant", &person(47)).await).await;
+    let res = c.stack.call(Method::GET, &format!("/v1/access-requests/{id}"), None, &[("authorization", &c.admin)]).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let audit = enbek_aws::dynamo::DynamoAudit::new(c.stack.table.clone()).by_actor(&c.admin_id, 5).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "access_request.read" && e.target == format!("access_request:{id}")), "{audit:?}");
+}
+
+#[tokio::test]
+async fn acs_5_a_temporary_password_expires_after_72_hours() {
+    // Finding 5: then sign-in says so and the person files a repeated application (§29).
+    let c = ctx().await;
+    let granted = c.approved("grant", &person(48)).await;
+    let (login, temporary) = (granted["login"].as_str().unwrap(), granted["temporary_password"].as_str().unwrap());
+    c.stack.clock.advance(SignedDuration::from_hours(71));
+    assert_eq!(c.stack.sign_in(login, temporary).await.status, StatusCode::OK);
+    c.stack.clock.advance(SignedDuration::from_hours(2));
+    let res = c.stack.sign_in(login, temporary).await;
+    assert_eq!((res.status, res.code()), (StatusCode::UNAUTHORIZED, "temporary_password_expired"), "{}", res.body);
+    assert_eq!(c.stack.sign_in(login, "Wrong-Password-2026").await.code(), "invalid_credentials", "a wrong password says nothing more");
 }
 
 #[tokio::test]
@@ -149,12 +300,11 @@ async fn acs_4_5_6_grant_issues_a_login_with_a_temporary_password_that_must_be_r
     // Capture every log line of this test (the runtime is single-threaded) at DEBUG, the most
     // verbose level to run in production: the AWS SDK's TRACE level prints whole HTTP bodies
     // (including this test's own reads of the queue) and is for local debugging only.
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let sink = logs.clone();
-    let _guard = tracing::subscriber::set_default(
-        tracing_subscriber::fmt().json().with_max_level(tracing::Level::DEBUG).with_writer(move || LogSink(sink.clone())).finish(),
-    );
-
+    // Every log line of the test binary from here on, at DEBUG (the most verbose level to run
+    // in production: the AWS SDK's TRACE level prints whole HTTP bodies and is for local
+    // debugging only). A global subscriber: a thread-scoped one misses lines when other tests
+    // run in parallel.
+    let logs = captured_logs();
     let c = ctx().await;
     let p = person(5);
     let id = c.submit(c.body("grant", &p).await).await;
@@ -263,25 +413,13 @@ async fn acs_4_5_6_grant_issues_a_login_with_a_temporary_password_that_must_be_r
     let items = format!("{:?}", scan.items());
     assert!(!items.contains(&temporary), "the temporary password is in the table");
     assert!(items.contains("registration_completed_at"), "the scan did read the journal");
-    let logged = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(logged.contains("access request approved"), "the logs were captured");
     let leaks: Vec<&str> = logged.lines().filter(|l| l.contains(&temporary)).map(|l| &l[..l.len().min(400)]).collect();
     assert!(leaks.is_empty(), "the temporary password is in the logs: {leaks:#?}");
     // ACS-12: the decision is in the audit trail under the administrator, without the password.
     let audit = enbek_aws::dynamo::DynamoAudit::new(c.stack.table.clone()).by_actor(&c.admin_id, 20).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "access_request.approved.grant" && e.target == format!("access_request:{id}")));
-}
-
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test]
@@ -303,7 +441,7 @@ async fn acs_7_one_login_per_person_and_one_open_request_per_person_and_kind() {
 
 #[tokio::test]
 async fn two_concurrent_decisions_on_one_request_make_one_decision() {
-    let c = Arc::new(ctx().await);
+    let c = std::sync::Arc::new(ctx().await);
     let id = c.submit(c.body("grant", &person(8)).await).await;
     let (a, b) = tokio::join!(c.decide(&id, json!({"decision": "approve"})), c.decide(&id, json!({"decision": "approve"})));
     let mut statuses = vec![(a.status, a.code().to_owned()), (b.status, b.code().to_owned())];

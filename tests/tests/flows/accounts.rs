@@ -224,8 +224,9 @@ async fn every_response_has_a_request_id_and_unknown_routes_are_problem_json() {
     assert_eq!((res.status, res.code()), (StatusCode::UNAUTHORIZED, "unauthenticated"));
     assert!(res.header("x-request-id").is_some_and(|v| !v.is_empty()));
 
+    // A client's own X-Request-ID is logged beside ours, never taken as ours (finding 7).
     let res = s.call(Method::GET, "/v1/accounts/me", None, &[("x-request-id", "trace-abc-123")]).await;
-    assert_eq!(res.header("x-request-id"), Some("trace-abc-123"));
+    assert!(res.header("x-request-id").is_some_and(|v| !v.is_empty() && v != "trace-abc-123"));
 
     let res = s.call(Method::GET, "/v1/nothing-here", None, &[]).await;
     assert_eq!((res.status, res.code()), (StatusCode::NOT_FOUND, "not_found"));
@@ -381,11 +382,74 @@ async fn every_change_leaves_an_audit_entry_with_actor_time_source_and_request_i
     assert_eq!(actions, vec!["account.password_changed", "session.created", "account.registered"]);
     let registered = entries.last().unwrap();
     assert_eq!(registered.target, format!("account:{id}"));
-    assert_eq!(registered.request_id, "req-register-1");
+    assert_ne!(registered.request_id, "req-register-1", "a client's request ID is not the audit's (finding 7)");
+    assert!(!registered.request_id.is_empty());
     assert_eq!(registered.at, s.now());
     assert!(!registered.source_ip.is_empty());
-    assert_eq!(entries[0].request_id, "req-password-1");
+    assert_ne!(entries[0].request_id, registered.request_id, "each request has its own ID");
     // Never a secret in the trail.
     let text = serde_json::to_string(&entries).unwrap();
     assert!(!text.contains(PASSWORD) && !text.contains("Another-Strong-2026") && !text.contains("argon2"));
+}
+
+#[tokio::test]
+async fn acc_1_one_citizen_account_per_person_also_under_concurrent_registrations() {
+    // Finding 13.
+    let s = TestStack::new().await;
+    let mut first = s.citizen_body(&unique_email("first"), PASSWORD);
+    first["iin"] = json!(iin("880101", 3, 77));
+    assert_eq!(s.call(Method::POST, "/v1/accounts", Some(first.clone()), &[]).await.status, StatusCode::CREATED);
+    let mut second = first.clone();
+    second["login"] = json!(unique_email("second"));
+    let res = s.call(Method::POST, "/v1/accounts", Some(second), &[]).await;
+    assert_eq!((res.status, res.code()), (StatusCode::CONFLICT, "person_has_account"), "{}", res.body);
+
+    for round in 0..3 {
+        let mut a = s.citizen_body(&unique_email(&format!("a{round}")), PASSWORD);
+        a["iin"] = json!(iin("880202", 3, 80 + round));
+        let mut b = a.clone();
+        b["login"] = json!(unique_email(&format!("b{round}")));
+        let (ra, rb) = tokio::join!(s.call(Method::POST, "/v1/accounts", Some(a), &[]), s.call(Method::POST, "/v1/accounts", Some(b), &[]));
+        let mut codes = vec![ra.status.as_u16(), rb.status.as_u16()];
+        codes.sort();
+        assert_eq!(codes, vec![201, 409], "{} / {}", ra.body, rb.body);
+    }
+}
+
+#[tokio::test]
+async fn mass_registration_is_limited_per_source_address() {
+    // Finding 3: 10 registrations per hour from one address.
+    let s = TestStack::new().await;
+    let register = |ip: &'static str| {
+        let s = &s;
+        async move { s.call_from(ip, Method::POST, "/v1/accounts", Some(s.citizen_body(&unique_email("bulk"), PASSWORD)), &[]).await }
+    };
+    for i in 0..10 {
+        assert_eq!(register("198.51.100.20").await.status, StatusCode::CREATED, "registration {i}");
+    }
+    let res = register("198.51.100.20").await;
+    assert_eq!((res.status, res.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
+    assert!(res.header("retry-after").is_some());
+    assert_eq!(register("198.51.100.21").await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn acc_3_the_agreement_in_force_can_be_discovered_in_three_languages() {
+    // Finding 15.
+    let s = TestStack::new().await;
+    let mut titles = std::collections::HashSet::new();
+    for lang in ["kk", "ru", "en"] {
+        let res = s.call(Method::GET, "/v1/agreement", None, &[("accept-language", lang)]).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(res.body["version"], AGREEMENT_VERSION);
+        assert!(res.body["url"].as_str().is_some_and(|u| u.starts_with("https://")));
+        titles.insert(res.body["title"].as_str().unwrap().to_owned());
+        assert_eq!(res.header("content-language"), Some(lang));
+    }
+    assert_eq!(titles.len(), 3, "a title per language");
+    let mut body = s.citizen_body(&unique_email("old"), PASSWORD);
+    body["agreement_version"] = json!("2019-02-22");
+    let res = s.call(Method::POST, "/v1/accounts", Some(body), &[]).await;
+    assert_eq!(res.body["errors"][0]["code"], "agreement_required");
+    assert_eq!(res.body["errors"][0]["current_version"], AGREEMENT_VERSION);
 }

@@ -19,7 +19,7 @@ async fn a_presigned_put_uploads_the_object_and_head_and_first_bytes_see_it() {
     let stored = files.head(&key).await.unwrap().expect("uploaded");
     assert_eq!(stored.size_bytes, pdf.len() as u64);
     assert_eq!(stored.content_type.as_deref(), Some("application/pdf"));
-    assert_eq!(files.first_bytes(&key, 5).await.unwrap(), b"%PDF-");
+    assert_eq!(files.first_bytes(&key, None, 5).await.unwrap(), b"%PDF-");
 }
 
 #[tokio::test]
@@ -48,14 +48,20 @@ async fn an_attachment_counts_only_if_uploaded_as_declared_with_real_magic_bytes
 
     let good = object_key("tickets", &enbek_core::ids::new_id());
     upload(&files, &good, "image/png", &png).await;
-    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Png, png.len() as u64)).await.unwrap());
-    assert!(!uploaded_as_declared(&files, &good, &declared(FileKind::Png, 1)).await.unwrap(), "wrong size");
-    assert!(!uploaded_as_declared(&files, &good, &declared(FileKind::Pdf, png.len() as u64)).await.unwrap(), "wrong type");
+    assert!(
+        uploaded_as_declared(&files, &good, &declared(FileKind::Png, png.len() as u64))
+            .await
+            .unwrap()
+            .is_some_and(|o| o.version_id.is_some()),
+        "checked, and its version known"
+    );
+    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Png, 1)).await.unwrap().is_none(), "wrong size");
+    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Pdf, png.len() as u64)).await.unwrap().is_none(), "wrong type");
 
     let fake = object_key("tickets", &enbek_core::ids::new_id());
     upload(&files, &fake, "application/pdf", &exe).await;
-    assert!(!uploaded_as_declared(&files, &fake, &declared(FileKind::Pdf, exe.len() as u64)).await.unwrap(), "not a PDF inside");
+    assert!(uploaded_as_declared(&files, &fake, &declared(FileKind::Pdf, exe.len() as u64)).await.unwrap().is_none(), "not a PDF inside");
 
     let never = object_key("tickets", &enbek_core::ids::new_id());
-    assert!(!uploaded_as_declared(&files, &never, &declared(FileKind::Png, 10)).await.unwrap(), "never uploaded");
+    assert!(uploaded_as_declared(&files, &never, &declared(FileKind::Png, 10)).await.unwrap().is_none(), "never uploaded");
 }

@@ -68,3 +68,28 @@ async fn the_public_vacancy_search_event_is_answered_with_its_query_string() {
     assert_eq!(res.body["items"], serde_json::json!([]));
     assert_eq!(res.header("x-request-id"), Some("evt-vacancies"));
 }
+
+#[tokio::test]
+async fn a_client_chosen_request_id_never_replaces_the_gateways_in_the_audit_trail() {
+    // Finding 7: the gateway's requestContext.requestId is the request ID; a client's
+    // X-Request-ID is only logged beside it.
+    let s = TestStack::new().await;
+    enbek_core::usecases::bootstrap::seed_local_admin(
+        s.accounts.as_ref(),
+        &enbek_core::password::Argon2Hasher,
+        s.clock.as_ref(),
+        "admin@enbek.local",
+        "Local-Admin-Passw0rd",
+    )
+    .await
+    .unwrap();
+    let mut req = event("sign-in.post-sessions.json");
+    req.headers_mut().insert("x-request-id", http::HeaderValue::from_static("forged-by-the-client"));
+    let res = s.send(req).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.header("x-request-id"), Some("evt-sign-in"));
+    let login = enbek_core::domain::Login::parse("admin@enbek.local").unwrap();
+    let admin = enbek_core::ports::AccountStore::find_by_login(s.accounts.as_ref(), &login).await.unwrap().unwrap();
+    let entries = enbek_aws::dynamo::DynamoAudit::new(s.table.clone()).by_actor(&admin.id, 1).await.unwrap();
+    assert_eq!(entries[0].request_id, "evt-sign-in");
+}

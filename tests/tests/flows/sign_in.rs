@@ -168,6 +168,7 @@ async fn a_temporary_password_opens_only_the_password_change_acs_5() {
         s.accounts.as_ref(),
         &enbek_core::password::Argon2Hasher,
         s.clock.as_ref(),
+        jiff::SignedDuration::from_hours(72),
         &login,
         "Әкімов",
         "Ерболат",
@@ -179,12 +180,25 @@ async fn a_temporary_password_opens_only_the_password_change_acs_5() {
         s.accounts.as_ref(),
         &enbek_core::password::Argon2Hasher,
         s.clock.as_ref(),
+        jiff::SignedDuration::from_hours(72),
         &unique_email("second"),
         "Екінші",
         "Әкімші",
     )
     .await;
     assert!(matches!(again, Err(enbek_core::usecases::bootstrap::BootstrapError::AlreadyBootstrapped)));
+    // Finding 12 / ACS-6: the initial administrator's login is in the registration journal too.
+    let journal = enbek_core::ports::AccessRequestStore::journal(
+        &enbek_aws::dynamo::DynamoAccessRequests::new(s.table.clone()),
+        jiff::Timestamp::UNIX_EPOCH,
+        s.now().checked_add(SignedDuration::from_secs(1)).unwrap(),
+        &enbek_core::page::PageRequest::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(journal.items.len(), 1);
+    assert_eq!((journal.items[0].number, journal.items[0].login.as_str()), (admin.journal_number, login.as_str()));
+    assert!(journal.items[0].note.contains("первоначальный администратор"), "{:?}", journal.items[0].note);
 
     let res = s.sign_in(&login, &admin.temporary_password).await;
     assert_eq!(res.body["must_change_password"], true);
@@ -215,4 +229,99 @@ async fn a_temporary_password_opens_only_the_password_change_acs_5() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body["role"], "security_admin");
     assert_eq!(res.body["must_change_password"], false);
+}
+
+#[tokio::test]
+async fn rate_limits_are_atomic_20_concurrent_wrong_passwords_verify_at_most_10() {
+    // Finding 2: the lock-out reserves its slot before the password is verified, so parallel
+    // requests cannot all slip past the check.
+    let s = std::sync::Arc::new(TestStack::new().await);
+    let login = unique_email("parallel");
+    s.register_citizen(&login, PASSWORD).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (s, login) = (s.clone(), login.clone());
+            tokio::spawn(async move { s.sign_in(&login, "Wrong-Password-00").await.status.as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let verified = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(verified + limited, 20, "{statuses:?}");
+    assert!(verified <= 10, "at most 10 password verifications, got {verified}: {statuses:?}");
+}
+
+#[tokio::test]
+async fn password_spraying_failed_sign_ins_are_limited_per_source_address() {
+    // Finding 3: one password against many logins from one address.
+    let s = TestStack::new().await;
+    let login = unique_email("sprayed");
+    s.register_citizen(&login, PASSWORD).await;
+    let from = |ip: &'static str, login: String, password: &'static str| {
+        let s = &s;
+        async move { s.call_from(ip, Method::POST, "/v1/sessions", Some(json!({"login": login, "password": password})), &[]).await }
+    };
+    for i in 0..30 {
+        let res = from("198.51.100.66", unique_email(&format!("victim{i}")), "Spring-2026-Password").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let res = from("198.51.100.66", unique_email("victim30"), "Spring-2026-Password").await;
+    assert_eq!((res.status, res.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
+    assert!(res.header("retry-after").and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| s > 0 && s <= 600));
+    let res = from("198.51.100.66", login.clone(), PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "the address is limited, whatever the login");
+    assert_eq!(from("198.51.100.67", login.clone(), PASSWORD).await.status, StatusCode::OK, "another address is not");
+    s.clock.advance(SignedDuration::from_mins(10));
+    assert_eq!(from("198.51.100.66", login, PASSWORD).await.status, StatusCode::OK, "the window has ended");
+}
+
+#[tokio::test]
+async fn responses_with_a_token_are_not_cached_and_tokens_name_their_key() {
+    // Finding 10.
+    let s = TestStack::new().await;
+    let login = unique_email("cache");
+    s.register_citizen(&login, PASSWORD).await;
+    let res = s.sign_in(&login, PASSWORD).await;
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let token = res.body["access_token"].as_str().unwrap();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
+    let header: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    assert_eq!(header["alg"], "EdDSA");
+    assert!(header["kid"].as_str().is_some_and(|k| k.len() >= 16), "{header}");
+}
+
+#[tokio::test]
+async fn acs_12_failed_and_blocked_sign_ins_are_audited_without_the_password() {
+    // Finding 14.
+    let s = TestStack::new().await;
+    let login = unique_email("audited");
+    let id = s.register_citizen(&login, PASSWORD).await;
+    assert_eq!(s.sign_in(&login, "Guessed-Password-1").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.sign_in(&unique_email("ghost"), "Guessed-Password-2").await.status, StatusCode::UNAUTHORIZED);
+    let audit = AuditEntry::new(s.now(), "system:test", "account.blocked", format!("account:{id}"), &enbek_core::audit::Origin::test());
+    s.accounts.block(&id, BlockedReason::Security, s.now(), &audit).await.unwrap();
+    assert_eq!(s.sign_in(&login, PASSWORD).await.status, StatusCode::LOCKED);
+
+    let day = s.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut entries = Vec::new();
+    let mut page = enbek_core::page::PageRequest { limit: 100, cursor: None };
+    loop {
+        let got = enbek_core::ports::AuditLog::by_day(&enbek_aws::dynamo::DynamoAudit::new(s.table.clone()), day, &page).await.unwrap();
+        entries.extend(got.items);
+        match got.next_cursor {
+            Some(c) => page.cursor = Some(c),
+            None => break,
+        }
+    }
+    let refused: Vec<_> = entries.iter().filter(|e| e.action == "session.refused").collect();
+    assert_eq!(refused.len(), 3, "{entries:#?}");
+    assert!(refused.iter().any(|e| e.target == format!("account:{id}") && e.details.as_ref().unwrap()["reason"] == "account_blocked"));
+    assert!(refused.iter().any(|e| e.target == format!("account:{id}") && e.details.as_ref().unwrap()["reason"] == "invalid_credentials"));
+    let text = serde_json::to_string(&entries).unwrap();
+    for secret in ["Guessed-Password-1", "Guessed-Password-2", PASSWORD] {
+        assert!(!text.contains(secret), "a password in the audit trail");
+    }
 }

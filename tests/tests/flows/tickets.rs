@@ -377,9 +377,9 @@ async fn the_worklist_is_ordered_by_due_at_filters_overdue_and_pages_without_rep
     let open_cursor = res.body["next_cursor"].as_str().unwrap().to_owned();
     let res =
         stack.call(Method::GET, &format!("/v1/tickets?status=resolved&cursor={open_cursor}"), None, &[("authorization", &auth)]).await;
-    assert_eq!(res.field_errors(), vec![("cursor".into(), "invalid_value".into())]);
+    assert_eq!((res.code(), res.field_errors()), ("invalid_cursor", vec![("cursor".into(), "invalid_cursor".into())]));
     let res = stack.call(Method::GET, "/v1/tickets?cursor=eyJ4IjoiMSJ9", None, &[("authorization", &auth)]).await;
-    assert_eq!(res.field_errors(), vec![("cursor".into(), "invalid_value".into())]);
+    assert_eq!(res.field_errors(), vec![("cursor".into(), "invalid_cursor".into())]);
 }
 
 #[tokio::test]
@@ -410,4 +410,117 @@ async fn a_status_notification_survives_an_sqs_outage_and_arrives_once() {
     let sent = stack.notifications_sent().await;
     assert_eq!(sent.len(), 1, "exactly once");
     assert_eq!(sent[0]["data"]["ticket"]["status"], "in_progress");
+}
+
+#[tokio::test]
+async fn rate_limits_are_atomic_20_concurrent_anonymous_filings_from_one_address_file_at_most_5() {
+    // Finding 2.
+    let stack = std::sync::Arc::new(TestStack::new().await);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let stack = stack.clone();
+            tokio::spawn(async move {
+                stack.call_from("203.0.113.99", Method::POST, "/v1/tickets", Some(ticket_body()), &[]).await.status.as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn idempotency_records_keep_no_secret_in_clear_and_anonymous_keys_belong_to_one_address() {
+    // Finding 4.
+    let stack = TestStack::new().await;
+    let key = ("idempotency-key", "3f0c8f5e-2f9b-4d1e-9c57-0a1b2c3d4e5f");
+    let first = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let code = first.body["access_code"].as_str().unwrap().to_owned();
+
+    let scan = stack.table.client.scan().table_name(&stack.table.name).send().await.unwrap();
+    let dump = format!("{:?}", scan.items());
+    assert!(!dump.contains(&code) && !dump.contains(&code.replace('-', "")), "the access code is stored in clear");
+    assert!(!dump.contains(key.1), "the Idempotency-Key itself is stored");
+
+    let replay = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.body, first.body, "the client that retries gets the same answer, code included");
+
+    let elsewhere = stack.call_from("203.0.113.32", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    assert_eq!(elsewhere.status, StatusCode::CREATED);
+    assert_eq!(elsewhere.header("idempotent-replayed"), None, "another address's key is another key");
+    assert_ne!(elsewhere.body["id"], first.body["id"]);
+}
+
+#[tokio::test]
+async fn idempotency_keeps_only_completed_outcomes_never_a_429() {
+    // Finding 4: a rate-limited answer is not replayed after the window.
+    let stack = TestStack::new().await;
+    for _ in 0..5 {
+        file_anonymously(&stack, "203.0.113.40").await;
+    }
+    let key = ("idempotency-key", "limited-then-fine-0001");
+    let limited = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    stack.clock.advance(SignedDuration::from_hours(1));
+    let later = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
+}
+
+#[tokio::test]
+async fn attachments_cannot_change_after_they_are_cited() {
+    // Finding 9: the presigned PUT still works after citation, but every read serves the
+    // version that was checked and cited.
+    let stack = TestStack::new().await;
+    let declared = stack
+        .call(
+            Method::POST,
+            "/v1/tickets/attachments",
+            Some(json!({"file_name": "скан.pdf", "content_type": "application/pdf", "size_bytes": SMALL_PDF.len()})),
+            &[],
+        )
+        .await;
+    let url = declared.body["upload_url"].as_str().unwrap().to_owned();
+    let mut headers: Vec<(String, String)> =
+        declared.body["upload_headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
+    headers.push(("Content-Type".into(), "application/pdf".into()));
+    assert_eq!(http_put(&url, &headers, SMALL_PDF).await, 200);
+    let mut body = ticket_body();
+    body["attachment_ids"] = json!([declared.body["attachment_id"]]);
+    let filed = stack.call_from("203.0.113.41", Method::POST, "/v1/tickets", Some(body), &[]).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
+
+    // The same URL, other bytes of the same size and type.
+    let mut swapped = SMALL_PDF.to_vec();
+    let n = swapped.len();
+    swapped[n - 3..].copy_from_slice(b"EVL");
+    let _ = http_put(&url, &headers, &swapped).await;
+
+    let (_, support) = stack.staff_token(Role::Support).await;
+    let id = filed.body["id"].as_str().unwrap();
+    let aid = declared.body["attachment_id"].as_str().unwrap();
+    let res = stack.call(Method::GET, &format!("/v1/tickets/{id}/attachments/{aid}"), None, &[("authorization", &bearer(&support))]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let (status, bytes) = http_get(res.header("location").unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, SMALL_PDF, "the cited version, not the replacement");
+}
+
+#[tokio::test]
+async fn acs_12_a_support_agents_read_of_a_ticket_is_audited() {
+    // Finding 14.
+    let stack = TestStack::new().await;
+    let filed = file_anonymously(&stack, "203.0.113.42").await;
+    let (agent, support) = stack.staff_token(Role::Support).await;
+    let id = filed["id"].as_str().unwrap();
+    assert_eq!(
+        stack.call(Method::GET, &format!("/v1/tickets/{id}"), None, &[("authorization", &bearer(&support))]).await.status,
+        StatusCode::OK
+    );
+    let audit = enbek_aws::dynamo::DynamoAudit::new(stack.table.clone()).by_actor(&agent, 5).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "ticket.read" && e.target == format!("ticket:{id}")), "{audit:?}");
 }

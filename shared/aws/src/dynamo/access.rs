@@ -47,6 +47,15 @@ impl RequestItem {
     }
 }
 
+/// The gapless sequence that numbers the registration journal's rows (ACS-6).
+pub const JOURNAL_SEQUENCE: &str = "journal";
+
+/// The transaction item that writes a numbered journal row (its key must be new).
+pub(crate) fn journal_put(table: &str, row: &JournalRow) -> Result<TransactWriteItem, StoreError> {
+    let (pk, sk) = keys::journal(&JournalRow::row_key(row.registered_at, row.number));
+    put_new(table, to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })?)
+}
+
 #[derive(Serialize, Deserialize)]
 struct JournalItem {
     pk: String,
@@ -99,8 +108,7 @@ impl DynamoAccessRequests {
             }
         }
         if let Some(row) = &write.journal {
-            let (pk, sk) = keys::journal(&JournalRow::row_key(row.registered_at, row.number));
-            items.push(put_new(name, to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })?)?);
+            items.push(journal_put(name, row)?);
         }
         items.push(audit_put(&self.table.name, &write.audit)?);
         for m in &write.outbox {
@@ -201,7 +209,7 @@ impl AccessRequestStore for DynamoAccessRequests {
             }
             w
         };
-        match write_with_next_or_conditions(&self.table, "journal", |number| self.decision_items(&numbered(number))).await {
+        match write_with_next_or_conditions(&self.table, JOURNAL_SEQUENCE, |number| self.decision_items(&numbered(number))).await {
             Ok(number) => Ok(Some(number)),
             Err(SequenceWriteError::Conditions(failed)) => Err(Self::classify(&write, &failed)),
             Err(SequenceWriteError::Store(e)) => Err(DecideError::Store(e)),
@@ -221,4 +229,24 @@ impl AccessRequestStore for DynamoAccessRequests {
             .consistent_read(true);
         query_page(&self.table, query, page, &[PK, SK], (PK, keys::JOURNAL), |item| from_item::<JournalItem>(item).map(|j| j.row)).await
     }
+}
+
+/// Writes journal rows as they are (numbers included) with `BatchWriteItem`, bypassing the
+/// decision transaction: for benchmarks, migrations and tests of large ranges.
+pub async fn bulk_load_journal(table: &Table, rows: &[JournalRow]) -> Result<(), StoreError> {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    for chunk in rows.chunks(25) {
+        let mut writes = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            let (pk, sk) = keys::journal(&JournalRow::row_key(row.registered_at, row.number));
+            let item = to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })?;
+            writes.push(WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(item)).build())?).build());
+        }
+        let mut pending = Some(writes);
+        while let Some(w) = pending.take() {
+            let out = table.client.batch_write_item().request_items(&table.name, w).send().await.map_err(store_error)?;
+            pending = out.unprocessed_items.and_then(|mut u| u.remove(&table.name)).filter(|u| !u.is_empty());
+        }
+    }
+    Ok(())
 }

@@ -2,14 +2,16 @@
 //! administrator) is enforced by conditional puts in the same transaction that creates the
 //! account; every change carries its audit entry in the same transaction.
 
+use super::access::{journal_put, JOURNAL_SEQUENCE};
 use super::audit::audit_put;
 use super::keys::{self, LAST_ACTIVITY_AT, STAFF_ACTIVE};
+use super::sequence::{write_with_next_or_conditions, SequenceWriteError};
 use super::{failed_conditions, from_item, n, put_new, s, store_error, to_item, Table};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use enbek_core::audit::AuditEntry;
 use enbek_core::clock::sort_key;
-use enbek_core::domain::{Account, AccountStatus, BlockedReason, Login};
+use enbek_core::domain::{Account, AccountStatus, BlockedReason, JournalRow, Login};
 use enbek_core::ports::{AccountStore, CreateAccountError, StoreError, UniqueKey, UpdateAccountError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -158,6 +160,39 @@ impl AccountStore for DynamoAccounts {
         }
     }
 
+    async fn create_issued(
+        &self,
+        account: &Account,
+        extra: &[UniqueKey],
+        journal: &JournalRow,
+        audit: &AuditEntry,
+    ) -> Result<u64, CreateAccountError> {
+        let mut uniques = vec![UniqueKey::Login(account.login.clone())];
+        uniques.extend(extra.iter().cloned());
+        let name = &self.table.name;
+        let items = |number: u64| {
+            let mut row = journal.clone();
+            row.number = number;
+            let mut account = account.clone();
+            account.journal_row = Some(JournalRow::row_key(row.registered_at, number));
+            let mut items = vec![account_put_new(name, &account)?];
+            for key in &uniques {
+                items.push(unique_put_new(name, key, &account.id)?);
+            }
+            items.push(journal_put(name, &row)?);
+            items.push(audit_put(name, audit)?);
+            Ok(items)
+        };
+        match write_with_next_or_conditions(&self.table, JOURNAL_SEQUENCE, items).await {
+            Ok(number) => Ok(number),
+            Err(SequenceWriteError::Conditions(failed)) => match failed.iter().skip(1).position(|f| *f).and_then(|pos| uniques.get(pos)) {
+                Some(key) => Err(CreateAccountError::Taken(key.clone())),
+                None => Err(CreateAccountError::Store(StoreError::Conflict)),
+            },
+            Err(SequenceWriteError::Store(e)) => Err(CreateAccountError::Store(e)),
+        }
+    }
+
     async fn get(&self, id: &str) -> Result<Option<Account>, StoreError> {
         match self.table.get(keys::account(id)).await? {
             Some(item) => Ok(Some(from_item::<AccountItem>(item)?.account)),
@@ -199,7 +234,10 @@ impl AccountStore for DynamoAccounts {
     async fn set_password(&self, account: &Account, hash: &str, at: Timestamp, audit: &AuditEntry) -> Result<(), UpdateAccountError> {
         let update = self
             .update(&account.id)
-            .update_expression("SET password_hash = :h, must_change_password = :f, password_changed_at = :at, token_version = :next")
+            .update_expression(
+                "SET password_hash = :h, must_change_password = :f, password_changed_at = :at, token_version = :next \
+                 REMOVE temporary_password_expires_at",
+            )
             .condition_expression("attribute_exists(pk) AND token_version = :ver")
             .expression_attribute_values(":h", s(hash))
             .expression_attribute_values(":f", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
@@ -220,9 +258,13 @@ impl AccountStore for DynamoAccounts {
                     .condition_expression("attribute_exists(pk) AND attribute_not_exists(registration_completed_at)")
                     .expression_attribute_values(":at", s(at.to_string()));
                 let item = TransactWriteItem::builder().update(build(complete.build())?).build();
-                (update.update_expression(
-                    "SET password_hash = :h, must_change_password = :f, password_changed_at = :at, token_version = :next REMOVE journal_row",
-                ), Some(item))
+                (
+                    update.update_expression(
+                        "SET password_hash = :h, must_change_password = :f, password_changed_at = :at, token_version = :next \
+                         REMOVE journal_row, temporary_password_expires_at",
+                    ),
+                    Some(item),
+                )
             }
             None => (update, None),
         };

@@ -3,7 +3,7 @@
 //! | item | pk | sk | gsi1 (pk / sk) |
 //! |---|---|---|---|
 //! | account | `ACCOUNT#<id>` | `ACCOUNT` | — (sparse `staff-activity` index for active staff) |
-//! | unique value | `UNIQUE#LOGIN#<login>`, `UNIQUE#STAFF_IIN#<iin>`, `UNIQUE#FIRST_SECURITY_ADMIN` | `UNIQUE` | — |
+//! | unique value | `UNIQUE#LOGIN#<login>`, `UNIQUE#STAFF_IIN#<iin>`, `UNIQUE#CITIZEN_IIN#<iin>`, `UNIQUE#FIRST_SECURITY_ADMIN` | `UNIQUE` | — |
 //! | audit entry | `AUDIT#<yyyy-mm-dd>` | `<time>#<id>` | `ACTOR#<actor>` / `<time>#<id>` |
 //! | rate-limit window | `RATE#<key>` | `RATE` | — |
 //! | idempotency record | `IDEMPOTENCY#<sha256>` | `IDEMPOTENCY` | — |
@@ -43,6 +43,7 @@ pub fn unique(key: &UniqueKey) -> (String, String) {
     let pk = match key {
         UniqueKey::Login(login) => format!("UNIQUE#LOGIN#{}", login.as_str()),
         UniqueKey::StaffIin(iin) => format!("UNIQUE#STAFF_IIN#{}", iin.as_str()),
+        UniqueKey::CitizenIin(iin) => format!("UNIQUE#CITIZEN_IIN#{}", iin.as_str()),
         UniqueKey::FirstSecurityAdmin => "UNIQUE#FIRST_SECURITY_ADMIN".to_owned(),
         UniqueKey::OpenAccessRequest { iin, kind } => format!("UNIQUE#OPEN_REQUEST#{}#{kind}", iin.as_str()),
     };

@@ -154,6 +154,9 @@ pub struct AccessRequest {
     pub id: String,
     pub kind: RequestKind,
     pub status: RequestStatus,
+    /// The person's existing login (appendix 2): for change, block and reactivate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
     pub organization: Organization,
     pub user: RequestUser,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +181,7 @@ impl AccessRequest {
     /// ACS-4: answered within 3 working days.
     pub const ANSWER_WORKING_DAYS: u32 = 3;
 
+    /// The date of application (Asia/Almaty): what the basis is judged against (ACS-3).
     pub fn received_on(&self) -> Date {
         local_date(self.received_at)
     }

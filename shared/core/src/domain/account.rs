@@ -69,6 +69,10 @@ pub struct Account {
     pub last_login_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_changed_at: Option<Timestamp>,
+    /// While `must_change_password`: when the temporary password stops opening the account
+    /// (ACS-5; a repeated application then issues a new one, order 419 §29).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_password_expires_at: Option<Timestamp>,
     /// Staff: the information systems and functions granted by the last approved access
     /// request (ACS-2, ACS-8).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -105,6 +109,7 @@ impl Account {
             created_at: now,
             last_login_at: None,
             password_changed_at: None,
+            temporary_password_expires_at: None,
             systems: Vec::new(),
             functions: Vec::new(),
             journal_row: None,
@@ -113,6 +118,11 @@ impl Account {
 
     pub fn is_blocked(&self) -> bool {
         self.status == AccountStatus::Blocked
+    }
+
+    /// Whether the account's temporary password no longer opens it at `now` (ACS-5).
+    pub fn temporary_password_expired(&self, now: Timestamp) -> bool {
+        self.must_change_password && self.temporary_password_expires_at.is_some_and(|t| t <= now)
     }
 
     /// Surname, name and middle name (if any), as the registration journal records the

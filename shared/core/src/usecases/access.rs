@@ -22,11 +22,11 @@ use crate::domain::{
 };
 use crate::input::{parse, Fields, Invalid};
 use crate::outbox::{self, OutboxMessage, OutboxStore, Queues};
-use crate::page::{Page, PageRequest, MAX_LIMIT};
+use crate::page::{Page, PageRequest};
 use crate::password::{HashError, PasswordHasher};
 use crate::ports::{
-    AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, DecideError, DecisionWrite, FileStore, StoreError, SubmitError,
-    UniqueKey,
+    AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, DecideError, DecisionWrite, FileStore, StoreError,
+    SubmitError, UniqueKey,
 };
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -36,7 +36,12 @@ use std::sync::Arc;
 /// Attachments (basis documents) are declared under this scope.
 pub const SCOPE: &str = "access-requests";
 /// The most journal rows one CSV export holds.
-pub const CSV_MAX_ROWS: usize = 50_000;
+pub const CSV_MAX_ROWS: usize = 200_000;
+/// A CSV up to this size is answered inline; a larger one is written to the bucket (Lambda
+/// answers at most 6 MB, and the CSV travels base64-encoded, a third larger).
+pub const INLINE_CSV_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// Temporary passwords open the account this long (configuration `TEMPORARY_PASSWORD_TTL_HOURS`).
+pub const DEFAULT_TEMPORARY_PASSWORD_TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(72);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
@@ -245,7 +250,17 @@ pub struct AccessRequests {
     pub outbox: Arc<dyn OutboxStore>,
     pub queues: Queues,
     pub hasher: Arc<dyn PasswordHasher>,
+    pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
+    /// How long a temporary password opens the account (ACS-5).
+    pub temporary_password_ttl: jiff::SignedDuration,
+}
+
+/// The registration journal as CSV: inline, or in the bucket behind a short-lived link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JournalExport {
+    Inline(Vec<u8>),
+    Stored { url: String },
 }
 
 /// The answer to the corporate e-mail (ACS-4): the stored version never holds the password.
@@ -299,6 +314,11 @@ impl AccessRequests {
         } else {
             (f.optional("role", staff_role()), f.optional("systems", text_list(50, 200)), f.optional("functions", text_list(100, 300)))
         };
+        // Appendix 2: the person's existing login, for the kinds that act on an existing account.
+        let login = match kind {
+            Some(RequestKind::Grant) | None => f.optional("login", parse::with(Login::parse)),
+            Some(_) => f.required("login", parse::with(Login::parse)),
+        };
         let basis = f.object("basis", true, |b| parse_basis(b, today));
         let document_id = f.required("basis_document_id", parse::text(64));
         let letter = f.object("letter", true, |l| parse_letter(l, today));
@@ -312,8 +332,21 @@ impl AccessRequests {
             let existing = self.accounts.holder_of(&UniqueKey::StaffIin(user.iin.clone())).await?;
             match (kind, existing) {
                 (RequestKind::Grant, Some(_)) => f.error("user.iin", Code::PersonHasLogin),
-                (RequestKind::Change | RequestKind::Block | RequestKind::Reactivate, None) => f.error("user.iin", Code::AccountNotFound),
-                _ => {}
+                (RequestKind::Grant, None) => {
+                    // A grant's login is the corporate e-mail; a login given must be that one.
+                    if login.as_ref().is_some_and(|l| l.as_str() != user.email.as_str()) {
+                        f.error("login", Code::InvalidValue);
+                    }
+                }
+                (_, None) => f.error("user.iin", Code::AccountNotFound),
+                (_, Some(id)) => {
+                    let holder = self.accounts.get(&id).await?;
+                    if let (Some(given), Some(holder)) = (&login, holder) {
+                        if *given != holder.login {
+                            f.error("login", Code::LoginMismatch);
+                        }
+                    }
+                }
             }
         }
         f.finish()?;
@@ -327,13 +360,14 @@ impl AccessRequests {
             id: crate::ids::new_id(),
             kind,
             status: RequestStatus::Pending,
+            login,
             organization,
             user,
             role,
             systems: systems.unwrap_or_default(),
             functions: functions.unwrap_or_default(),
             basis,
-            basis_document: cited.reference(),
+            basis_document: cited,
             letter,
             submitted_by: staff.id.clone(),
             received_at: now,
@@ -366,8 +400,28 @@ impl AccessRequests {
         Ok(self.requests.list(q.status, &q.page).await?)
     }
 
-    /// `GET /v1/access-requests/{id}`: its submitter or a security administrator.
-    pub async fn read(&self, staff: &Account, id: &str) -> Result<AccessRequest, AccessError> {
+    /// `GET /v1/access-requests/{id}`: its submitter or a security administrator; an
+    /// administrator's read is in the audit trail (ACS-12).
+    pub async fn read(&self, staff: &Account, id: &str, origin: &Origin) -> Result<AccessRequest, AccessError> {
+        let request = self.readable(staff, id).await?;
+        if staff.role == Role::SecurityAdmin {
+            let entry = AuditEntry::new(self.clock.now(), &staff.id, "access_request.read", format!("access_request:{id}"), origin);
+            self.audit.record(&entry).await?;
+        }
+        Ok(request)
+    }
+
+    /// A download of the request's basis document (the version cited), for its submitter or a
+    /// security administrator.
+    pub async fn basis_document_url(&self, staff: &Account, id: &str, origin: &Origin) -> Result<String, AccessError> {
+        let request = self.readable(staff, id).await?;
+        let entry =
+            AuditEntry::new(self.clock.now(), &staff.id, "access_request.basis_document_read", format!("access_request:{id}"), origin);
+        self.audit.record(&entry).await?;
+        Ok(attachments::download_url(self.files.as_ref(), SCOPE, &request.basis_document).await?)
+    }
+
+    async fn readable(&self, staff: &Account, id: &str) -> Result<AccessRequest, AccessError> {
         if !staff.role.is_staff() {
             return Err(AccessError::Forbidden);
         }
@@ -398,8 +452,10 @@ impl AccessRequests {
         match form.decision {
             DecisionKind::Refuse => self.refuse(admin, request, form.reason.unwrap_or_default(), origin).await,
             DecisionKind::Approve => {
-                // ACS-3 again at decision time: the basis may have aged past a year while pending.
-                if !request.basis.is_current_on(local_date(self.clock.now())) {
+                // ACS-3, order 419 §23: "approved within one year before the date of application"
+                // — judged against the request's date of receipt at decision as at submission, so
+                // a request valid when filed does not expire while it waits.
+                if !request.basis.is_current_on(request.received_on()) {
                     return Err(Invalid::field("basis.approved_on", Code::BasisExpired).into());
                 }
                 let approval = match request.kind {
@@ -470,9 +526,10 @@ impl AccessRequests {
         let role = request.role.ok_or_else(|| StoreError::other("a grant request without a role"))?;
         let (temporary, hash) = self.temporary_password().await?;
         let login = Login::from(request.user.email.clone());
-        let mut account =
-            Account::new(login.clone(), role, request.user.last_name.clone(), request.user.first_name.clone(), hash, self.clock.now());
+        let now = self.clock.now();
+        let mut account = Account::new(login.clone(), role, request.user.last_name.clone(), request.user.first_name.clone(), hash, now);
         account.must_change_password = true;
+        account.temporary_password_expires_at = now.checked_add(self.temporary_password_ttl).ok();
         account.middle_name = request.user.middle_name.clone();
         account.iin = Some(request.user.iin.clone());
         account.systems = request.systems.clone();
@@ -522,6 +579,7 @@ impl AccessRequests {
         account.blocked_at = None;
         account.password_hash = hash;
         account.must_change_password = true;
+        account.temporary_password_expires_at = self.clock.now().checked_add(self.temporary_password_ttl).ok();
         Ok(Self::replace(&before, account, Some(temporary)))
     }
 
@@ -549,7 +607,8 @@ impl AccessRequests {
             },
             registered_at: now,
             basis: format!("{} № {} от {}", request.basis.kind.title_ru(), request.basis.number, request.basis.approved_on),
-            administrator: [admin.last_name.as_str(), admin.first_name.as_str()].join(" "),
+            // Appendix 1: the administrator's surname, name and middle name (if any).
+            administrator: admin.full_name(),
             note: match request.kind {
                 RequestKind::Grant => "выдан логин и временный пароль / логин мен уақытша құпиясөз берілді",
                 _ => "повторная активация, новый временный пароль / қайта белсендіру, жаңа уақытша құпиясөз",
@@ -615,15 +674,12 @@ impl AccessRequests {
         Ok(self.requests.journal(start, end, &q.page).await?)
     }
 
-    /// The whole range of the journal (for CSV), at most [`CSV_MAX_ROWS`] rows.
-    pub async fn journal_all(&self, admin: &Account, q: Result<JournalQuery, Invalid>) -> Result<Vec<JournalRow>, AccessError> {
-        if !has_role(admin, &[Role::SecurityAdmin]) {
-            return Err(AccessError::Forbidden);
-        }
-        let q = q?;
-        let (start, end) = self.journal_range(&q)?;
+    /// The whole range of the journal, at most [`CSV_MAX_ROWS`] rows.
+    #[cfg(feature = "csv")]
+    async fn journal_all(&self, q: &JournalQuery) -> Result<Vec<JournalRow>, AccessError> {
+        let (start, end) = self.journal_range(q)?;
         let mut rows = Vec::new();
-        let mut page = PageRequest { limit: MAX_LIMIT, cursor: None };
+        let mut page = PageRequest { limit: 1000, cursor: None };
         loop {
             let got = self.requests.journal(start, end, &page).await?;
             rows.extend(got.items);
@@ -636,10 +692,51 @@ impl AccessRequests {
             }
         }
     }
+
+    /// `GET /v1/access-journal` as CSV (ACS-6): inline up to [`INLINE_CSV_MAX_BYTES`], else
+    /// written to the bucket under `exports/` (private, encrypted, expired by the lifecycle
+    /// rule) and handed out as a presigned GET valid a few minutes. Every export is audited.
+    #[cfg(feature = "csv")]
+    pub async fn export_journal(
+        &self,
+        admin: &Account,
+        q: Result<JournalQuery, Invalid>,
+        origin: &Origin,
+    ) -> Result<JournalExport, AccessError> {
+        if !has_role(admin, &[Role::SecurityAdmin]) {
+            return Err(AccessError::Forbidden);
+        }
+        let q = q?;
+        let rows = self.journal_all(&q).await?;
+        let csv = journal_csv(&rows).map_err(|e| StoreError::Other(Box::new(e)))?;
+        let now = self.clock.now();
+        let inline = csv.len() <= INLINE_CSV_MAX_BYTES;
+        let details = json!({ "rows": rows.len(), "from": q.from, "to": q.to, "bytes": csv.len(), "delivered": if inline { "inline" } else { "bucket" } });
+        let entry = AuditEntry::new(now, &admin.id, "access_journal.exported", "access_journal", origin).with_details(details);
+        self.audit.record(&entry).await?;
+        if inline {
+            return Ok(JournalExport::Inline(csv));
+        }
+        let key = format!("exports/access-journal/{}.csv", crate::ids::new_id());
+        self.files.put(&key, "text/csv; charset=utf-8", csv).await?;
+        let url = self.files.presign_get(&key, None, "registration-journal.csv", crate::attachments::DOWNLOAD_URL_SECS).await?;
+        Ok(JournalExport::Stored { url })
+    }
+}
+
+/// A cell a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) is prefixed with `'`, the OWASP guidance against CSV injection; other
+/// cells are written as they are.
+pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// Appendix 1 as CSV: UTF-8 with a byte-order mark (so Excel shows Cyrillic), one header row
-/// in Russian and Kazakh.
+/// in Russian and Kazakh, and every cell safe from formula injection ([`csv_safe`]).
 #[cfg(feature = "csv")]
 pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
     let mut out = vec![0xEF, 0xBB, 0xBF];
@@ -665,7 +762,7 @@ pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
         let local = |t: Timestamp| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
         for r in rows {
             let completed = r.registration_completed_at.map(local).unwrap_or_default();
-            w.write_record([
+            let cells = [
                 r.number.to_string(),
                 r.region.clone().unwrap_or_default(),
                 r.letter_number.clone(),
@@ -680,9 +777,26 @@ pub fn journal_csv(rows: &[JournalRow]) -> Result<Vec<u8>, csv::Error> {
                 r.administrator.clone(),
                 r.note.clone(),
                 completed,
-            ])?;
+            ];
+            w.write_record(cells.iter().map(|c| csv_safe(c).into_owned()))?;
         }
         w.flush()?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_safe;
+
+    #[test]
+    fn csv_formula_injection_every_trigger_is_neutralised_and_nothing_else_changes() {
+        for trigger in ["=", "+", "-", "@", "\t", "\r"] {
+            let cell = format!("{trigger}SUM(A1)");
+            assert_eq!(csv_safe(&cell), format!("'{cell}"), "{trigger:?}");
+        }
+        for plain in ["01-12/345", "г. Астана", "", "a=b", " =x"] {
+            assert_eq!(csv_safe(plain), plain);
+        }
+    }
 }

@@ -3,11 +3,11 @@
 
 use crate::audit::{AuditEntry, Origin};
 use crate::clock::Clock;
-use crate::codes::Code;
+use crate::codes::{Code, Lang};
 use crate::domain::{password, Account, Bin, BlockedReason, Iin, Login, PersonName, Role};
-use crate::input::{parse, Fields, Invalid};
+use crate::input::{parse, FieldError, Fields, Invalid};
 use crate::password::{HashError, PasswordHasher};
-use crate::ports::{AccountStore, CreateAccountError, RateLimit, RateLimiter, StoreError, UpdateAccountError};
+use crate::ports::{AccountStore, CreateAccountError, RateLimit, RateLimiter, StoreError, UniqueKey, UpdateAccountError};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -15,9 +15,30 @@ use std::sync::Arc;
 /// Wrong current passwords on a password change count against the same limit.
 pub const SIGN_IN_LIMIT: RateLimit = RateLimit { max_events: 10, window: jiff::SignedDuration::from_mins(15) };
 
+/// Registrations per source address (configuration `REGISTRATION_ADDRESS_LIMIT`).
+pub const DEFAULT_REGISTRATION_ADDRESS_LIMIT: RateLimit = RateLimit { max_events: 10, window: jiff::SignedDuration::from_hours(1) };
+
 /// The rate-limit key of a login's sign-in failures (shared by sign-in and password change).
 pub fn sign_in_key(login: &str) -> String {
     format!("signin:{login}")
+}
+
+/// The user agreement in force (ACC-3), as `GET /v1/agreement` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub version: String,
+    pub url: String,
+}
+
+impl Agreement {
+    /// The agreement's title in `lang`.
+    pub fn title(lang: Lang) -> &'static str {
+        match lang {
+            Lang::Kk => "«Электрондық еңбек биржасы» платформасын пайдаланушы келісімі",
+            Lang::Ru => "Пользовательское соглашение платформы «Электронная биржа труда»",
+            Lang::En => "User agreement of the Electronic Labor Exchange platform",
+        }
+    }
 }
 
 /// Who a self-registered account is.
@@ -48,10 +69,14 @@ impl Registration {
         let last_name = f.required("last_name", parse::with(PersonName::parse));
         let first_name = f.required("first_name", parse::with(PersonName::parse));
         let middle_name = f.optional("middle_name", parse::with(PersonName::parse));
-        // ACC-3: the current agreement must be accepted; anything else is `agreement_required`.
+        // ACC-3: the current agreement must be accepted; anything else is `agreement_required`,
+        // which names the version in force.
         let agreement = f.optional("agreement_version", parse::text(64));
         if agreement.as_deref() != Some(agreement_version) {
-            f.error("agreement_version", Code::AgreementRequired);
+            f.error_with(
+                "agreement_version",
+                FieldError::new("", Code::AgreementRequired).with_extra("current_version", agreement_version),
+            );
         }
         let identity = match role {
             Some(Role::Citizen) => {
@@ -132,6 +157,11 @@ impl BlockOrder {
 pub enum RegisterError {
     #[error("the login is taken")]
     LoginTaken,
+    /// ACC-1: one citizen account per IIN.
+    #[error("this person already has an account")]
+    PersonHasAccount,
+    #[error("too many registrations from this address; retry in {0} s")]
+    TooManyRequests(u64),
     #[error(transparent)]
     Hash(#[from] HashError),
     #[error(transparent)]
@@ -175,13 +205,19 @@ pub struct Accounts {
     pub clock: Arc<dyn Clock>,
     /// The version of the user agreement in force (ACC-3).
     pub agreement_version: String,
+    /// Registrations per source address.
+    pub registration_limit: RateLimit,
 }
 
 impl Accounts {
-    /// Registers a citizen or an employer (ACC-1..3): the login is claimed by a conditional
-    /// write, so of two concurrent registrations of one login exactly one succeeds.
+    /// Registers a citizen or an employer (ACC-1..3): the login, and a citizen's IIN, are
+    /// claimed by conditional writes, so of two concurrent registrations of one login or one
+    /// person exactly one succeeds. Registrations are limited per source address.
     pub async fn register(&self, r: Registration, origin: &Origin) -> Result<Account, RegisterError> {
         let now = self.clock.now();
+        if let Some(secs) = self.limiter.acquire(&format!("registration:ip:{}", origin.source_ip), &self.registration_limit, now).await? {
+            return Err(RegisterError::TooManyRequests(secs));
+        }
         let hash = self.hasher.hash(&r.password).await?;
         let role = match r.identity {
             Identity::Citizen { .. } => Role::Citizen,
@@ -189,8 +225,12 @@ impl Accounts {
         };
         let mut account = Account::new(r.login, role, r.last_name, r.first_name, hash, now);
         account.middle_name = r.middle_name;
+        let mut extra = Vec::new();
         match r.identity {
-            Identity::Citizen { iin } => account.iin = Some(iin),
+            Identity::Citizen { iin } => {
+                extra.push(UniqueKey::CitizenIin(iin.clone()));
+                account.iin = Some(iin);
+            }
             Identity::Employer { bin, company_name } => {
                 account.bin = Some(bin);
                 account.company_name = Some(company_name);
@@ -200,8 +240,9 @@ impl Accounts {
         account.agreement_accepted_at = Some(now);
         let audit = AuditEntry::new(now, &account.id, "account.registered", format!("account:{}", account.id), origin)
             .with_details(json!({ "role": role, "agreement_version": self.agreement_version }));
-        match self.store.create(&account, &[], &audit).await {
+        match self.store.create(&account, &extra, &audit).await {
             Ok(()) => Ok(account),
+            Err(CreateAccountError::Taken(UniqueKey::CitizenIin(_))) => Err(RegisterError::PersonHasAccount),
             Err(CreateAccountError::Taken(_)) => Err(RegisterError::LoginTaken),
             Err(CreateAccountError::Store(e)) => Err(e.into()),
         }
@@ -211,14 +252,15 @@ impl Accounts {
     /// wrong current passwords count against the sign-in limit of the login.
     pub async fn change_password(&self, account: &Account, change: PasswordChange, origin: &Origin) -> Result<(), ChangePasswordError> {
         let now = self.clock.now();
+        // The attempt takes a slot of the login's limit before the password is verified.
         let key = sign_in_key(account.login.as_str());
-        if let Some(secs) = self.limiter.retry_after(&key, &SIGN_IN_LIMIT, now).await? {
+        if let Some(secs) = self.limiter.acquire(&key, &SIGN_IN_LIMIT, now).await? {
             return Err(ChangePasswordError::TooManyAttempts(secs));
         }
         if !self.hasher.verify(&change.current, &account.password_hash).await? {
-            self.limiter.record(&key, &SIGN_IN_LIMIT, now).await?;
             return Err(ChangePasswordError::WrongCurrentPassword);
         }
+        self.limiter.reset(&key).await?;
         let hash = self.hasher.hash(&change.new).await?;
         let audit = AuditEntry::new(now, &account.id, "account.password_changed", format!("account:{}", account.id), origin)
             .with_details(json!({ "was_temporary": account.must_change_password }));

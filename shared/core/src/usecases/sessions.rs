@@ -2,9 +2,12 @@
 //!
 //! One answer for an unknown login and a wrong password, in comparable time (an unknown login
 //! is verified against a dummy hash with the same cost, and costs the same storage round
-//! trips); 10 failures for one login in 15 minutes lock it until the window ends; a blocked
-//! account is told so only after the right password, so blocking does not reveal that a login
-//! exists. A successful sign-in records `last_login_at` (feeds ACS-9).
+//! trips). Every attempt first reserves a slot of two limits, atomically: 10 per login in 15
+//! minutes (a success clears it) and, against password spraying, a configured number of
+//! failures per source address (a success gives its slot back). A blocked account is told so
+//! only after the right password, so blocking does not reveal that a login exists; so is an
+//! expired temporary password (ACS-5). Refused sign-ins are in the audit trail (ACS-12); a
+//! successful one records `last_login_at` (feeds ACS-9).
 
 use super::accounts::{sign_in_key, SIGN_IN_LIMIT};
 use crate::audit::{AuditEntry, Origin};
@@ -12,8 +15,12 @@ use crate::clock::Clock;
 use crate::domain::{Account, BlockedReason, Login};
 use crate::input::{parse, Fields, Invalid};
 use crate::password::{HashError, PasswordHasher};
-use crate::ports::{AccountStore, RateLimiter, StoreError, UpdateAccountError};
+use crate::ports::{AccountStore, AuditLog, RateLimit, RateLimiter, StoreError, UpdateAccountError};
+use serde_json::json;
 use std::sync::Arc;
+
+/// Failed sign-ins per source address (configuration `SIGN_IN_ADDRESS_LIMIT`).
+pub const DEFAULT_SIGN_IN_ADDRESS_LIMIT: RateLimit = RateLimit { max_events: 30, window: jiff::SignedDuration::from_mins(10) };
 
 /// `POST /v1/sessions`.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +49,10 @@ pub enum SignInError {
     InvalidCredentials,
     #[error("the account is blocked ({0})")]
     Blocked(BlockedReason),
-    #[error("too many failed attempts; retry in {0} s")]
+    /// The right temporary password, too late (ACS-5, order 419 §29).
+    #[error("the temporary password has expired")]
+    TemporaryPasswordExpired,
+    #[error("too many attempts; retry in {0} s")]
     TooManyAttempts(u64),
     #[error(transparent)]
     Hash(#[from] HashError),
@@ -55,15 +65,23 @@ pub struct Sessions {
     pub accounts: Arc<dyn AccountStore>,
     pub limiter: Arc<dyn RateLimiter>,
     pub hasher: Arc<dyn PasswordHasher>,
+    pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
+    /// Failed sign-ins per source address.
+    pub address_limit: RateLimit,
 }
 
 impl Sessions {
     /// The account the credentials open, with its sign-in recorded.
     pub async fn sign_in(&self, c: Credentials, origin: &Origin) -> Result<Account, SignInError> {
-        let key = sign_in_key(&c.login);
         let now = self.clock.now();
-        if let Some(secs) = self.limiter.retry_after(&key, &SIGN_IN_LIMIT, now).await? {
+        let login_key = sign_in_key(&c.login);
+        let address_key = format!("signin:ip:{}", origin.source_ip);
+        if let Some(secs) = self.limiter.acquire(&login_key, &SIGN_IN_LIMIT, now).await? {
+            return Err(SignInError::TooManyAttempts(secs));
+        }
+        if let Some(secs) = self.limiter.acquire(&address_key, &self.address_limit, now).await? {
+            self.limiter.release(&login_key).await?;
             return Err(SignInError::TooManyAttempts(secs));
         }
         let account = match Login::parse(&c.login) {
@@ -81,16 +99,31 @@ impl Sessions {
         };
         let account = match account {
             Some(a) if matches => a,
-            _ => {
-                self.limiter.record(&key, &SIGN_IN_LIMIT, now).await?;
+            other => {
+                // Both slots stay taken: this was a failure.
+                let target = other.as_ref().map(|a| format!("account:{}", a.id)).unwrap_or_else(|| "login:unknown".to_owned());
+                let mut details = json!({ "reason": "invalid_credentials" });
+                if other.is_none() {
+                    details["login"] = json!(crate::telemetry::mask(&c.login));
+                }
+                self.refused(origin, target, details).await?;
                 tracing::info!(outcome = "invalid_credentials", "sign-in refused");
                 return Err(SignInError::InvalidCredentials);
             }
         };
+        // The right password: not a guess, whatever comes next.
+        self.limiter.reset(&login_key).await?;
+        self.limiter.release(&address_key).await?;
         if account.is_blocked() {
-            return Err(SignInError::Blocked(account.blocked_reason.unwrap_or(BlockedReason::Security)));
+            let reason = account.blocked_reason.unwrap_or(BlockedReason::Security);
+            self.refused(origin, format!("account:{}", account.id), json!({ "reason": "account_blocked", "blocked_reason": reason }))
+                .await?;
+            return Err(SignInError::Blocked(reason));
         }
-        self.limiter.reset(&key).await?;
+        if account.temporary_password_expired(now) {
+            self.refused(origin, format!("account:{}", account.id), json!({ "reason": "temporary_password_expired" })).await?;
+            return Err(SignInError::TemporaryPasswordExpired);
+        }
         let audit = AuditEntry::new(now, &account.id, "session.created", format!("account:{}", account.id), origin);
         match self.accounts.record_sign_in(&account, now, &audit).await {
             Ok(()) => {}
@@ -100,5 +133,11 @@ impl Sessions {
         let mut account = account;
         account.last_login_at = Some(now);
         Ok(account)
+    }
+
+    /// ACS-12: a refused sign-in, by an anonymous actor, never with the password.
+    async fn refused(&self, origin: &Origin, target: String, details: serde_json::Value) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(self.clock.now(), "anonymous", "session.refused", target, origin).with_details(details);
+        self.audit.record(&entry).await
     }
 }

@@ -15,7 +15,7 @@ use crate::domain::{Account, Email, Iin, PersonName, Phone, Role, Ticket, Ticket
 use crate::input::{parse, FieldError, Fields, Invalid};
 use crate::outbox::{self, OutboxMessage, OutboxStore, Queues};
 use crate::page::{Page, PageRequest};
-use crate::ports::{AttachmentStore, DueFilter, FileStore, RateLimit, RateLimiter, StoreError, TicketFilter, TicketStore};
+use crate::ports::{AttachmentStore, AuditLog, DueFilter, FileStore, RateLimit, RateLimiter, StoreError, TicketFilter, TicketStore};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -116,6 +116,7 @@ pub struct Tickets {
     pub limiter: Arc<dyn RateLimiter>,
     pub outbox: Arc<dyn OutboxStore>,
     pub queues: Queues,
+    pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -132,11 +133,30 @@ fn actor_of(caller: Option<&Account>) -> String {
 }
 
 impl Tickets {
-    async fn check_limit(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<(), TicketError> {
-        match self.limiter.retry_after(key, limit, now).await? {
+    /// Reserves a slot of `limit` before the work (atomic, so parallel requests cannot all
+    /// pass); 429 when the window is full.
+    async fn acquire(&self, key: &str, limit: &RateLimit, now: Timestamp) -> Result<(), TicketError> {
+        match self.limiter.acquire(key, limit, now).await? {
             Some(secs) => Err(TicketError::TooManyRequests(secs)),
             None => Ok(()),
         }
+    }
+
+    /// Runs `work` on a reserved slot, giving the slot back if the work did not happen.
+    async fn limited<T>(
+        &self,
+        key: &str,
+        limit: &RateLimit,
+        work: impl std::future::Future<Output = Result<T, TicketError>>,
+    ) -> Result<T, TicketError> {
+        self.acquire(key, limit, self.clock.now()).await?;
+        let result = work.await;
+        if result.is_err() {
+            if let Err(e) = self.limiter.release(key).await {
+                tracing::warn!(error = %crate::telemetry::chain(&e), "could not give a rate-limit slot back");
+            }
+        }
+        result
     }
 
     /// `POST /v1/tickets/attachments`: a presigned upload for a file to attach (TKT-1).
@@ -148,20 +168,21 @@ impl Tickets {
     ) -> Result<UploadGrant, TicketError> {
         let now = self.clock.now();
         let (key, limit) = limit_for(caller, origin, "ticket-upload", UPLOAD_LIMIT, UPLOAD_LIMIT);
-        self.check_limit(&key, &limit, now).await?;
-        let grant =
-            attachments::declare_upload(self.attachments.as_ref(), self.files.as_ref(), SCOPE, &actor_of(caller), now, declared).await?;
-        self.limiter.record(&key, &limit, now).await?;
-        Ok(grant)
+        self.limited(&key, &limit, async {
+            Ok(attachments::declare_upload(self.attachments.as_ref(), self.files.as_ref(), SCOPE, &actor_of(caller), now, declared).await?)
+        })
+        .await
     }
 
     /// `POST /v1/tickets` (TKT-1, TKT-2): every field of the form, the cited attachments
     /// checked in the bucket, numbered gaplessly in the ticket's own transaction.
-    pub async fn file(&self, caller: Option<&Account>, mut f: Fields, origin: &Origin) -> Result<Filed, TicketError> {
-        let now = self.clock.now();
+    pub async fn file(&self, caller: Option<&Account>, f: Fields, origin: &Origin) -> Result<Filed, TicketError> {
         let (key, limit) = limit_for(caller, origin, "ticket-filing", ANONYMOUS_FILING_LIMIT, ACCOUNT_FILING_LIMIT);
-        self.check_limit(&key, &limit, now).await?;
+        self.limited(&key, &limit, self.file_now(caller, f, origin)).await
+    }
 
+    async fn file_now(&self, caller: Option<&Account>, mut f: Fields, origin: &Origin) -> Result<Filed, TicketError> {
+        let now = self.clock.now();
         let full_name = f.required("full_name", parse::with(PersonName::parse));
         let iin = f.required("iin", parse::with(Iin::parse));
         let phone = f.required("contact_phone", parse::with(Phone::parse));
@@ -188,7 +209,7 @@ impl Tickets {
             email,
             subject,
             description,
-            attachments: cited.iter().map(|a| a.reference()).collect(),
+            attachments: cited,
             author_id: caller.map(|a| a.id.clone()),
             access_code_sha256: access_code_sha256(&access_code),
             lang: origin.lang,
@@ -206,7 +227,6 @@ impl Tickets {
         let audit = AuditEntry::new(now, actor_of(caller), "ticket.filed", format!("ticket:{}", ticket.id), origin)
             .with_details(json!({ "attachments": ticket.attachments.len() }));
         let ticket = self.store.create(&ticket, &audit).await?;
-        self.limiter.record(&key, &limit, now).await?;
         tracing::info!(ticket = %ticket.id, number = %ticket.number, "ticket filed");
         Ok(Filed { ticket, access_code })
     }
@@ -219,7 +239,44 @@ impl Tickets {
     }
 
     /// `GET /v1/tickets/{id}`: support, the signed-in author, or anyone with the access code.
-    pub async fn read(&self, caller: Option<&Account>, id: &str, access_code: Option<&str>) -> Result<TicketRead, TicketError> {
+    /// A support agent's read is in the audit trail (ACS-12).
+    pub async fn read(
+        &self,
+        caller: Option<&Account>,
+        id: &str,
+        access_code: Option<&str>,
+        origin: &Origin,
+    ) -> Result<TicketRead, TicketError> {
+        let read = self.authorise_read(caller, id, access_code).await?;
+        if read.for_support {
+            if let Some(agent) = caller {
+                let entry = AuditEntry::new(self.clock.now(), &agent.id, "ticket.read", format!("ticket:{id}"), origin);
+                self.audit.record(&entry).await?;
+            }
+        }
+        Ok(read)
+    }
+
+    /// A download of one of the ticket's attachments (the version cited), for whoever may read
+    /// the ticket: a presigned GET valid a few minutes.
+    pub async fn attachment_url(
+        &self,
+        caller: Option<&Account>,
+        id: &str,
+        attachment_id: &str,
+        access_code: Option<&str>,
+        origin: &Origin,
+    ) -> Result<String, TicketError> {
+        let read = self.authorise_read(caller, id, access_code).await?;
+        let attachment = read.ticket.attachments.iter().find(|a| a.attachment_id == attachment_id).ok_or(TicketError::NotFound)?;
+        let actor = actor_of(caller);
+        let entry = AuditEntry::new(self.clock.now(), &actor, "ticket.attachment_read", format!("ticket:{id}"), origin)
+            .with_details(json!({ "attachment_id": attachment_id }));
+        self.audit.record(&entry).await?;
+        Ok(attachments::download_url(self.files.as_ref(), SCOPE, attachment).await?)
+    }
+
+    async fn authorise_read(&self, caller: Option<&Account>, id: &str, access_code: Option<&str>) -> Result<TicketRead, TicketError> {
         let ticket = self.load(id).await?;
         let support = caller.is_some_and(|a| a.role == Role::Support);
         let author = caller.is_some_and(|a| ticket.author_id.as_deref() == Some(a.id.as_str()));

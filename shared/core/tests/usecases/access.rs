@@ -14,12 +14,12 @@ use serde_json::{json, Value};
 async fn document(w: &World) -> String {
     let record = fixtures::attachment(SCOPE, SMALL_PDF.len() as u64, w.clock_now());
     w.store.declare(&record).await.unwrap();
-    w.files.put(&object_key(SCOPE, &record.id), "application/pdf", SMALL_PDF);
+    w.files.put_upload(&object_key(SCOPE, &record.id), "application/pdf", SMALL_PDF);
     record.id
 }
 
 async fn body(w: &World, kind: &str, person: u32) -> Value {
-    json!({
+    let mut body = json!({
         "kind": kind,
         "organization": {"name": "Еңбек министрлігі", "bin": fixtures::bin_text(3), "kind": "state_body", "region": "Астана"},
         "user": {"last_name": "Жақсыбеков", "first_name": "Ерлан", "iin": fixtures::iin_text("850704", 3, person),
@@ -29,7 +29,12 @@ async fn body(w: &World, kind: &str, person: u32) -> Value {
         "basis": {"kind": "hiring", "number": "12-к", "approved_on": "2026-11-02"},
         "basis_document_id": document(w).await,
         "letter": {"number": "01-12/345", "date": "2026-11-20"},
-    })
+    });
+    // Appendix 2: the person's existing login, for every kind but a grant.
+    if kind != "grant" {
+        body["login"] = json!(format!("erlan{person}@enbek.gov.kz"));
+    }
+    body
 }
 
 fn decide(v: Value) -> Result<DecisionForm, enbek_core::input::Invalid> {
@@ -139,19 +144,37 @@ async fn acs_8_9_10_change_block_and_reactivate_bump_the_token_version() {
 }
 
 #[tokio::test]
-async fn acs_3_a_basis_that_aged_past_a_year_while_pending_is_refused_at_decision() {
+async fn acs_3_the_basis_is_judged_against_the_date_of_application_not_of_the_decision() {
+    // Order 419 §23: "approved within one year before the date of application".
     let w = World::new();
     let staff = w.account(Role::CenterStaff, "p");
     let admin = w.account(Role::SecurityAdmin, "p");
-    let request = w.access().submit(&staff, fields(body(&w, "grant", 6).await), &origin()).await.unwrap();
-    w.clock.advance(SignedDuration::from_hours(24 * 365));
-    let Err(AccessError::Invalid(e)) = w.access().decide(&admin, &request.id, decide(json!({"decision": "approve"})), &origin()).await
-    else {
-        panic!()
-    };
-    assert_eq!(codes(&e), pairs(&[("basis.approved_on", "basis_expired")]));
-    assert_eq!(w.store.journal_rows().len(), 0);
+    let mut b = body(&w, "grant", 6).await;
+    b["basis"]["approved_on"] = json!("2025-11-23");
+    let request = w.access().submit(&staff, fields(b), &origin()).await.expect("exactly a year before the application");
+    w.clock.advance(SignedDuration::from_hours(24 * 30));
+    let decided = w.access().decide(&admin, &request.id, decide(json!({"decision": "approve"})), &origin()).await.unwrap();
+    assert_eq!(decided.request.status, RequestStatus::Approved, "a request valid when filed does not expire while it waits");
     let _ = RequestKind::Grant;
-    let still = enbek_core::ports::AccessRequestStore::get(w.store.as_ref(), &request.id).await.unwrap().unwrap();
-    assert_eq!(still.status, RequestStatus::Pending);
+}
+
+#[tokio::test]
+async fn appendix_2_a_login_given_must_be_the_persons_and_change_needs_one() {
+    let w = World::new();
+    let staff = w.account(Role::CenterStaff, "p");
+    let admin = w.account(Role::SecurityAdmin, "p");
+    let grant = w.access().submit(&staff, fields(body(&w, "grant", 7).await), &origin()).await.unwrap();
+    w.access().decide(&admin, &grant.id, decide(json!({"decision": "approve"})), &origin()).await.unwrap();
+    let mut b = body(&w, "change", 7).await;
+    b.as_object_mut().unwrap().remove("login");
+    let Err(AccessError::Invalid(e)) = w.access().submit(&staff, fields(b), &origin()).await else { panic!() };
+    assert_eq!(codes(&e), pairs(&[("login", "required")]));
+    let mut b = body(&w, "change", 7).await;
+    b["login"] = json!("other@enbek.gov.kz");
+    let Err(AccessError::Invalid(e)) = w.access().submit(&staff, fields(b), &origin()).await else { panic!() };
+    assert_eq!(codes(&e), pairs(&[("login", "login_mismatch")]));
+    let mut b = body(&w, "grant", 8).await;
+    b["login"] = json!("not-the-corporate@enbek.gov.kz");
+    let Err(AccessError::Invalid(e)) = w.access().submit(&staff, fields(b), &origin()).await else { panic!() };
+    assert_eq!(codes(&e), pairs(&[("login", "invalid_value")]), "a grant's login is the corporate e-mail");
 }

@@ -112,7 +112,7 @@ async fn wrong_current_passwords_count_against_the_sign_in_limit() {
             .unwrap();
     let limited = w.accounts().change_password(&a, change, &origin()).await;
     assert!(matches!(limited, Err(ChangePasswordError::TooManyAttempts(secs)) if secs > 0 && secs <= 900), "{limited:?}");
-    assert!(w.store.retry_after(&sign_in_key(a.login.as_str()), &SIGN_IN_LIMIT, w.clock_now()).await.unwrap().is_some());
+    assert!(w.store.acquire(&sign_in_key(a.login.as_str()), &SIGN_IN_LIMIT, w.clock_now()).await.unwrap().is_some(), "the login is locked");
 }
 
 #[test]

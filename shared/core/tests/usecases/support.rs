@@ -46,11 +46,19 @@ impl World {
             hasher: Arc::new(FakeHasher),
             clock: self.clock.clone(),
             agreement_version: AGREEMENT.into(),
+            registration_limit: enbek_core::usecases::accounts::DEFAULT_REGISTRATION_ADDRESS_LIMIT,
         }
     }
 
     pub fn sessions(&self) -> Sessions {
-        Sessions { accounts: self.store.clone(), limiter: self.store.clone(), hasher: Arc::new(FakeHasher), clock: self.clock.clone() }
+        Sessions {
+            accounts: self.store.clone(),
+            limiter: self.store.clone(),
+            hasher: Arc::new(FakeHasher),
+            audit: self.store.clone(),
+            clock: self.clock.clone(),
+            address_limit: enbek_core::usecases::sessions::DEFAULT_SIGN_IN_ADDRESS_LIMIT,
+        }
     }
 
     pub fn tickets(&self) -> Tickets {
@@ -61,6 +69,7 @@ impl World {
             limiter: self.store.clone(),
             outbox: self.store.clone(),
             queues: self.queues(),
+            audit: self.store.clone(),
             clock: self.clock.clone(),
         }
     }
@@ -84,7 +93,9 @@ impl World {
             outbox: self.store.clone(),
             queues: self.queues(),
             hasher: Arc::new(FakeHasher),
+            audit: self.store.clone(),
             clock: self.clock.clone(),
+            temporary_password_ttl: enbek_core::usecases::access::DEFAULT_TEMPORARY_PASSWORD_TTL,
         }
     }
 

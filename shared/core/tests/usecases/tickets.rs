@@ -26,12 +26,12 @@ async fn tkt_1_2_an_anonymous_ticket_is_numbered_due_in_3_working_days_and_read_
     assert_eq!(filed.ticket.due_at, "2026-11-26T13:00:00Z".parse().unwrap());
     assert_ne!(filed.ticket.access_code_sha256, filed.access_code, "only the hash is kept");
 
-    let read = w.tickets().read(None, &filed.ticket.id, Some(&filed.access_code.to_lowercase().replace('-', ""))).await.unwrap();
+    let read = w.tickets().read(None, &filed.ticket.id, Some(&filed.access_code.to_lowercase().replace('-', "")), &origin()).await.unwrap();
     assert!(!read.for_support);
-    assert!(matches!(w.tickets().read(None, &filed.ticket.id, None).await, Err(TicketError::Unauthenticated)));
-    assert!(matches!(w.tickets().read(None, &filed.ticket.id, Some("AAAA-AAAA-AAAA-AAAA")).await, Err(TicketError::Forbidden)));
+    assert!(matches!(w.tickets().read(None, &filed.ticket.id, None, &origin()).await, Err(TicketError::Unauthenticated)));
+    assert!(matches!(w.tickets().read(None, &filed.ticket.id, Some("AAAA-AAAA-AAAA-AAAA"), &origin()).await, Err(TicketError::Forbidden)));
     let support = w.account(Role::Support, "p");
-    assert!(w.tickets().read(Some(&support), &filed.ticket.id, None).await.unwrap().for_support);
+    assert!(w.tickets().read(Some(&support), &filed.ticket.id, None, &origin()).await.unwrap().for_support);
 }
 
 #[tokio::test]
@@ -56,9 +56,9 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
     };
     let good = t.declare_attachment(None, declare(SMALL_PDF.len()), &origin()).await.unwrap();
     assert!(good.url.contains(&object_key(SCOPE, &good.attachment_id)), "the key is the server's, not the file name");
-    w.files.put(&object_key(SCOPE, &good.attachment_id), "application/pdf", SMALL_PDF);
+    w.files.put_upload(&object_key(SCOPE, &good.attachment_id), "application/pdf", SMALL_PDF);
     let fake = t.declare_attachment(None, declare(12), &origin()).await.unwrap();
-    w.files.put(&object_key(SCOPE, &fake.attachment_id), "application/pdf", b"MZ not a pdf");
+    w.files.put_upload(&object_key(SCOPE, &fake.attachment_id), "application/pdf", b"MZ not a pdf");
     let never = t.declare_attachment(None, declare(10), &origin()).await.unwrap();
 
     let mut body = form();
@@ -144,6 +144,6 @@ async fn only_support_lists_and_changes_tickets_and_the_list_is_by_due_date() {
     assert_eq!(list.items.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), vec![a.ticket.id.clone(), b.ticket.id.clone()]);
     let upd = TicketUpdate::parse(fields(json!({"status": "closed"})));
     assert!(matches!(w.tickets().update(&citizen, &a.ticket.id, upd, &origin()).await, Err(TicketError::Forbidden)));
-    assert!(w.tickets().read(Some(&citizen), &b.ticket.id, None).await.is_ok(), "the signed-in author reads it");
-    assert!(matches!(w.tickets().read(Some(&citizen), &a.ticket.id, None).await, Err(TicketError::Forbidden)));
+    assert!(w.tickets().read(Some(&citizen), &b.ticket.id, None, &origin()).await.is_ok(), "the signed-in author reads it");
+    assert!(matches!(w.tickets().read(Some(&citizen), &a.ticket.id, None, &origin()).await, Err(TicketError::Forbidden)));
 }
