@@ -45,7 +45,7 @@ else
   out=$(mktemp -t cargo-test.XXXXXX)
   trap 'cleanup; rm -f "$out"' EXIT
   set +e
-  cargo test --workspace --locked --all-targets 2>&1 | tee "$out"
+  cargo test --workspace --locked --all-targets --no-fail-fast 2>&1 | tee "$out"
   status=${PIPESTATUS[0]}
   set -e
   # One closing line for the whole workspace (cargo prints one per test binary).

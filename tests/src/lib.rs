@@ -118,17 +118,20 @@ pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
     let mut req = format!("PUT {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    for (k, v) in headers {
+    // Like a browser: the Content-Length is the body's own (a signed header that disagrees with
+    // it makes the signature fail, as in S3), whatever the caller lists.
+    for (k, v) in headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
-        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
+    req.push_str(&format!("Content-Length: {}\r\n", body.len()));
     req.push_str("\r\n");
     stream.write_all(req.as_bytes()).await.expect("write");
     stream.write_all(body).await.expect("write");
     let mut out = Vec::new();
-    stream.read_to_end(&mut out).await.expect("read");
+    tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut out))
+        .await
+        .expect("an answer within 30 s")
+        .expect("read");
     String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
@@ -274,6 +277,7 @@ pub struct TestStack {
     pub file_ticket: Router,
     pub request_access: Router,
     pub post_vacancy: Router,
+    pub submit_grant_report: Router,
     pub files: Arc<enbek_aws::s3::S3Files>,
     pub bucket: String,
     pub sqs: aws_sdk_sqs::Client,
@@ -347,11 +351,24 @@ impl TestStack {
         )
         .expect("request-access");
         let post_vacancy = post_vacancy::app(
-            post_vacancy::Config { http, integration_queue_url: integration_url.clone(), minimum_wage: MINIMUM_WAGE },
+            post_vacancy::Config { http: http.clone(), integration_queue_url: integration_url.clone(), minimum_wage: MINIMUM_WAGE },
+            &sdk,
+            dyn_clock.clone(),
+        )
+        .expect("post-vacancy");
+        let submit_grant_report = submit_grant_report::app(
+            submit_grant_report::Config {
+                http,
+                files_bucket: bucket.clone(),
+                integration_queue_url: integration_url.clone(),
+                notifications_queue_url: notifications_url.clone(),
+                max_amount_tiyn: enbek_core::domain::grant::DEFAULT_MAX_AMOUNT_TIYN,
+                attachment_required_above_tiyn: None,
+            },
             &sdk,
             dyn_clock,
         )
-        .expect("post-vacancy");
+        .expect("submit-grant-report");
         Self {
             files: Arc::new(enbek_aws::s3::S3Files::new(sdk.s3(), &bucket)),
             bucket,
@@ -364,6 +381,7 @@ impl TestStack {
             file_ticket,
             request_access,
             post_vacancy,
+            submit_grant_report,
             sqs,
             notifications_url,
             integration_url,
@@ -464,6 +482,8 @@ impl TestStack {
             self.file_ticket.clone()
         } else if path.starts_with("/v1/vacancies") || path.starts_with("/v1/layoff-notices") {
             self.post_vacancy.clone()
+        } else if path.starts_with("/v1/grants") {
+            self.submit_grant_report.clone()
         } else if path.starts_with("/v1/access-") {
             self.request_access.clone()
         } else {

@@ -89,17 +89,39 @@ pub fn object_key(scope: &str, attachment_id: &str) -> String {
     format!("attachments/{scope}/{attachment_id}")
 }
 
-/// The object under `key` if it is what was declared: present, of the declared size and
-/// type, and starting with the kind's signature — its current version, which a citation pins.
-/// `Ok(None)` means `attachment_missing`.
-pub async fn uploaded_as_declared(files: &dyn FileStore, key: &str, declared: &Declared) -> Result<Option<StoredObject>, StoreError> {
-    let Some(object) = files.head(key).await? else { return Ok(None) };
+/// What the bucket holds under an attachment's key, checked against its declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Upload {
+    /// Nothing uploaded (`attachment_missing`).
+    Missing,
+    /// Something else than declared: another size or type, or not really a PDF/JPEG/PNG
+    /// (`attachment_invalid`).
+    Invalid,
+    /// What was declared: its current version, which a citation pins.
+    Valid(StoredObject),
+}
+
+impl Upload {
+    /// The version a valid upload pins, if the bucket is versioned.
+    pub fn pinned_version(&self) -> Option<&str> {
+        match self {
+            Upload::Valid(o) => o.version_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Checks the object under `key` against its declaration: present, of the declared size and
+/// type, and starting with the kind's signature (its first bytes are read from the version
+/// found, so the check and the pin are of the same bytes).
+pub async fn uploaded_as_declared(files: &dyn FileStore, key: &str, declared: &Declared) -> Result<Upload, StoreError> {
+    let Some(object) = files.head(key).await? else { return Ok(Upload::Missing) };
     if object.size_bytes != declared.size_bytes || object.content_type.as_deref().is_some_and(|ct| ct != declared.kind.content_type()) {
-        return Ok(None);
+        return Ok(Upload::Invalid);
     }
     let magic = declared.kind.magic();
     let first = files.first_bytes(key, object.version_id.as_deref(), magic.len() as u64).await?;
-    Ok((first == magic).then_some(object))
+    Ok(if first == magic { Upload::Valid(object) } else { Upload::Invalid })
 }
 
 /// A declared upload as stored: what was promised, by whom, and what it became part of.
@@ -117,6 +139,9 @@ pub struct AttachmentRecord {
     /// The record that cited it (an attachment is cited once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_by: Option<String>,
+    /// The version checked and pinned at citation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
 }
 
 impl AttachmentRecord {
@@ -204,6 +229,7 @@ pub async fn declare_upload(
         declared_by: declared_by.to_owned(),
         declared_at: now,
         used_by: None,
+        version_id: None,
     };
     let url = files.presign_put(&record.object_key(), &record.content_type, record.size_bytes, UPLOAD_URL_SECS).await?;
     store.declare(&record).await?;
@@ -276,15 +302,16 @@ async fn check_cited_as(
     let mut usable = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         let record = if crate::ids::is_valid_id(id) { store.get(id).await? } else { None };
-        let checked = match &record {
+        let upload = match &record {
             Some(r) if r.scope == scope && r.used_by.is_none() => match r.declared() {
                 Some(d) => uploaded_as_declared(files, &r.object_key(), &d).await?,
-                None => None,
+                None => Upload::Invalid,
             },
-            _ => None,
+            _ => Upload::Missing,
         };
-        match (record, checked) {
-            (Some(r), Some(object)) => usable.push(r.reference(&object)),
+        match (record, upload) {
+            (Some(r), Upload::Valid(object)) => usable.push(r.reference(&object)),
+            (_, Upload::Invalid) => f.error(&name(i), Code::AttachmentInvalid),
             _ => f.error(&name(i), Code::AttachmentMissing),
         }
     }

@@ -350,6 +350,31 @@ codes! {
         ru: "Логин не совпадает с логином владельца этого ИИН.",
         en: "The login is not the login of this IIN's holder.",
     },
+    AttachmentInvalid => "attachment_invalid" {
+        kk: "Жүктелген файл мәлімделгенге сәйкес емес (түрі, көлемі немесе мазмұны).",
+        ru: "Загруженный файл не соответствует заявленному (тип, размер или содержимое).",
+        en: "The uploaded file does not match what was declared (type, size or content).",
+    },
+    AttachmentRequired => "attachment_required" {
+        kk: "Бұл сомадағы шығынға растайтын құжат тіркеу қажет.",
+        ru: "Для расхода на такую сумму нужен подтверждающий документ.",
+        en: "An expense of this amount needs a supporting document.",
+    },
+    RecipientUnknown => "recipient_unknown" {
+        kk: "Бұл ЖСН бойынша азаматтың тіркелгісі жоқ.",
+        ru: "Учётная запись гражданина с этим ИИН не найдена.",
+        en: "No citizen account exists for this IIN.",
+    },
+    GrantExceeded => "grant_exceeded" {
+        kk: "Сома гранттың қалдығынан асады.",
+        ru: "Сумма превышает остаток гранта.",
+        en: "The amount exceeds what remains of the grant.",
+    },
+    OutOfPeriod => "out_of_period" {
+        kk: "Күн грант кезеңінен тыс немесе болашақта.",
+        ru: "Дата вне периода гранта или в будущем.",
+        en: "The date is outside the grant period or in the future.",
+    },
     AgreementRequired => "agreement_required" {
         kk: "Пайдаланушы келісімінің қолданыстағы нұсқасын қабылдаңыз.",
         ru: "Примите действующую версию пользовательского соглашения.",

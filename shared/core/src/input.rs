@@ -182,7 +182,13 @@ impl Fields {
 
     /// A list of objects of `min..=max` items, each parsed by `parse` with paths
     /// `name.<index>.field`. `None` unless every item parsed.
-    pub fn list_of<T>(&mut self, name: &str, min: usize, max: usize, mut parse: impl FnMut(&mut Fields) -> Option<T>) -> Option<Vec<T>> {
+    pub fn list_of<T>(
+        &mut self,
+        name: &str,
+        min: usize,
+        max: usize,
+        mut parse: impl FnMut(usize, &mut Fields) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let items = match self.take(name) {
             None => {
                 if min > 0 {
@@ -211,7 +217,7 @@ impl Fields {
             match item {
                 Value::Object(map) => {
                     let mut inner = Fields { map, prefix: format!("{}.{}", self.path(name), key), errors: Vec::new() };
-                    let parsed = parse(&mut inner);
+                    let parsed = parse(i, &mut inner);
                     let ok = inner.errors.is_empty() && inner.map.is_empty();
                     self.errors.extend(inner.into_errors());
                     match parsed.filter(|_| ok) {
@@ -406,13 +412,13 @@ mod tests {
     #[test]
     fn lists_of_objects_report_per_item_paths() {
         let mut f = fields(json!({"items": [{"n": 1}, {"n": "x", "extra": 1}, 5]}));
-        let got = f.list_of("items", 1, 10, |i| i.required("n", parse::integer(1, 10)));
+        let got = f.list_of("items", 1, 10, |_, i| i.required("n", parse::integer(1, 10)));
         assert!(got.is_none());
         let err = f.finish().unwrap_err();
         let paths: Vec<(&str, Code)> = err.0.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(paths, vec![("items.1.n", Code::InvalidType), ("items.1.extra", Code::UnknownField), ("items.2", Code::InvalidType)]);
         let mut f = fields(json!({"items": []}));
-        assert!(f.list_of("items", 1, 10, |i| i.required("n", parse::integer(1, 10))).is_none());
+        assert!(f.list_of("items", 1, 10, |_, i| i.required("n", parse::integer(1, 10))).is_none());
         assert_eq!(f.finish().unwrap_err().0, vec![FieldError::new("items", Code::Required)]);
     }
 

@@ -5,8 +5,8 @@
 use crate::attachments::AttachmentRecord;
 use crate::audit::AuditEntry;
 use crate::domain::{
-    AccessRequest, Account, BlockedReason, Iin, JournalRow, LayoffNotice, Login, RequestKind, RequestStatus, Ticket, TicketStatus, Vacancy,
-    VacancySearch,
+    AccessRequest, Account, BlockedReason, Grant, GrantReport, Iin, JournalRow, LayoffNotice, Login, Refund, RequestKind, RequestStatus,
+    Ticket, TicketStatus, Vacancy, VacancySearch,
 };
 use crate::outbox::OutboxMessage;
 use crate::page::{Page, PageRequest};
@@ -345,4 +345,44 @@ pub trait AuditLog: Send + Sync {
     async fn by_actor(&self, actor: &str, limit: i32) -> Result<Vec<AuditEntry>, StoreError>;
     /// The entries of one UTC day (`YYYY-MM-DD`), oldest first.
     async fn by_day(&self, day: jiff::civil::Date, page: &PageRequest) -> Result<Page<AuditEntry>, StoreError>;
+}
+
+/// Why a write that moves grant money did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantWriteError {
+    /// The grant has not that much left (`available_tiyn` < the amount).
+    #[error("the grant has not that much left")]
+    Exceeded,
+    /// The report or refund was decided already (or concurrently).
+    #[error("already decided")]
+    AlreadyDecided,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Grants, their reports and refunds (GRT-1..4). Every write that takes money from a grant
+/// takes it with a conditional update of the grant's `available_tiyn` in the same transaction
+/// as the record it writes, so no interleaving of writers can overdraw a grant.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    async fn award(&self, grant: &Grant, audit: &AuditEntry) -> Result<(), StoreError>;
+    async fn get(&self, id: &str) -> Result<Option<Grant>, StoreError>;
+    /// Newest first, one index query per page: every grant, or one recipient's.
+    async fn list(&self, recipient: Option<&str>, page: &PageRequest) -> Result<Page<Grant>, StoreError>;
+    /// Stores a submitted report, taking its total from the grant (`Exceeded` if it does not
+    /// fit), citing its attachments, with its audit entry and outbox messages.
+    async fn submit_report(&self, report: &GrantReport, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError>;
+    async fn report(&self, grant_id: &str, report_id: &str) -> Result<Option<GrantReport>, StoreError>;
+    /// Oldest first.
+    async fn reports(&self, grant_id: &str, page: &PageRequest) -> Result<Page<GrantReport>, StoreError>;
+    /// Replaces a still-submitted report with its decision (`AlreadyDecided` otherwise); a
+    /// returned report gives its total back to the grant.
+    async fn decide_report(&self, decided: &GrantReport, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError>;
+    async fn apply_refund(&self, refund: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    async fn refund(&self, grant_id: &str, refund_id: &str) -> Result<Option<Refund>, StoreError>;
+    /// Oldest first.
+    async fn refunds(&self, grant_id: &str, page: &PageRequest) -> Result<Page<Refund>, StoreError>;
+    /// Replaces a pending refund with its decision (`AlreadyDecided` otherwise); a confirmed
+    /// refund takes its amount from the grant (`Exceeded` if it does not fit).
+    async fn decide_refund(&self, decided: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError>;
 }

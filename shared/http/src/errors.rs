@@ -8,6 +8,7 @@ use enbek_core::password::HashError;
 use enbek_core::ports::StoreError;
 use enbek_core::usecases::access::AccessError;
 use enbek_core::usecases::accounts::{BlockError, ChangePasswordError, RegisterError};
+use enbek_core::usecases::grants::GrantError;
 use enbek_core::usecases::sessions::SignInError;
 use enbek_core::usecases::tickets::TicketError;
 use enbek_core::usecases::vacancies::VacancyError;
@@ -134,6 +135,19 @@ impl From<AccessError> for ApiError {
             AccessError::ConcurrentUpdate => ApiError::conflict(Code::ConcurrentUpdate),
             AccessError::Hash(e) => e.into(),
             AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<GrantError> for ApiError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::Invalid(e) => e.into(),
+            GrantError::Forbidden => ApiError::forbidden(),
+            GrantError::NotFound => ApiError::not_found(),
+            GrantError::Exceeded => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::GrantExceeded),
+            GrantError::AlreadyDecided => ApiError::conflict(Code::AlreadyDecided),
+            GrantError::Store(e) => e.into(),
         }
     }
 }

@@ -4,8 +4,8 @@
 use enbek_core::attachments::{AttachmentRef, UploadGrant};
 use enbek_core::domain::access::{Basis, Decision, Letter, Organization, RequestUser};
 use enbek_core::domain::{
-    AccessRequest, Account, AccountStatus, Bin, BlockedReason, Email, EmploymentType, Iin, JournalRow, Login, PersonName, Phone,
-    RequestKind, RequestStatus, Role, Ticket, TicketStatus, Vacancy, VacancyStatus,
+    AccessRequest, Account, AccountStatus, Bin, BlockedReason, Email, EmploymentType, ExpenseCategory, Grant, GrantReport, Iin, JournalRow,
+    Login, PersonName, Phone, Refund, RequestKind, RequestStatus, Role, Ticket, TicketStatus, Vacancy, VacancyStatus,
 };
 use enbek_core::page::Page;
 use jiff::civil::Date;
@@ -385,3 +385,78 @@ pub struct DecisionView {
 
 /// A row of the registration journal (appendix 1).
 pub type JournalRowView = JournalRow;
+
+// --- grants ------------------------------------------------------------------------------
+
+/// A grant as its recipient and center staff see it (GRT-1): money in tiyn.
+#[derive(Clone, Debug, Serialize)]
+pub struct GrantView {
+    pub id: String,
+    pub recipient_id: String,
+    pub recipient_iin: Iin,
+    pub contract_number: String,
+    pub contract_date: Date,
+    pub amount_tiyn: i64,
+    pub purpose: String,
+    pub period_start: Date,
+    pub period_end: Date,
+    /// Submitted and accepted reports.
+    pub spent_tiyn: i64,
+    /// Confirmed refunds.
+    pub refunded_tiyn: i64,
+    /// What reports and refunds may still take.
+    pub remaining_tiyn: i64,
+    pub awarded_by: String,
+    pub awarded_at: Timestamp,
+}
+
+impl From<&Grant> for GrantView {
+    fn from(g: &Grant) -> Self {
+        Self {
+            id: g.id.clone(),
+            recipient_id: g.recipient_id.clone(),
+            recipient_iin: g.recipient_iin.clone(),
+            contract_number: g.contract_number.clone(),
+            contract_date: g.contract_date,
+            amount_tiyn: g.amount_tiyn,
+            purpose: g.purpose.clone(),
+            period_start: g.period_start,
+            period_end: g.period_end,
+            spent_tiyn: g.spent_tiyn,
+            refunded_tiyn: g.refunded_tiyn,
+            remaining_tiyn: g.available_tiyn,
+            awarded_by: g.awarded_by.clone(),
+            awarded_at: g.awarded_at,
+        }
+    }
+}
+
+/// A report on the use of grant funds (GRT-2), with its decision once taken.
+pub type GrantReportView = GrantReport;
+
+/// A refund application (GRT-3), with its decision once taken.
+pub type RefundView = Refund;
+
+/// One expense category with its names.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpenseCategoryView {
+    pub code: ExpenseCategory,
+    pub labels: BTreeMap<&'static str, &'static str>,
+}
+
+/// `GET /v1/grants/expense-categories`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExpenseCategoriesView {
+    pub items: Vec<ExpenseCategoryView>,
+}
+
+impl ExpenseCategoriesView {
+    pub fn all() -> Self {
+        use enbek_core::codes::Lang;
+        let items = ExpenseCategory::ALL
+            .iter()
+            .map(|c| ExpenseCategoryView { code: *c, labels: Lang::ALL.iter().map(|l| (l.as_str(), c.label(*l))).collect() })
+            .collect();
+        Self { items }
+    }
+}

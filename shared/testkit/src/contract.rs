@@ -4,13 +4,15 @@
 
 use crate::fixtures;
 use enbek_core::audit::AuditEntry;
-use enbek_core::domain::{Account, BlockedReason, DecisionKind, RequestKind, RequestStatus, Role, TicketStatus, VacancySearch};
+use enbek_core::domain::{
+    Account, BlockedReason, DecisionKind, RefundStatus, ReportStatus, RequestKind, RequestStatus, Role, TicketStatus, VacancySearch,
+};
 use enbek_core::outbox::{OutboxMessage, OutboxStore};
 use enbek_core::page::PageRequest;
 use enbek_core::ports::{
     AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, CreateAccountError, DecideError, DecisionWrite, DueFilter,
-    IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError, TicketFilter, TicketStore,
-    UniqueKey, UpdateAccountError, VacancyStore,
+    GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError,
+    TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
 };
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
@@ -387,6 +389,68 @@ pub async fn audit_log(log: &dyn AuditLog) {
     assert_eq!(all, vec!["read.0", "read.1", "read.2"]);
 }
 
+/// Money never leaves a grant beyond what it has; decisions are taken once.
+pub async fn grant_store(store: &dyn GrantStore, attachments: &dyn AttachmentStore) {
+    let recipient = enbek_core::ids::new_id();
+    let grant = fixtures::grant(&recipient, 1_000, t0());
+    store.award(&grant, &audit("staff")).await.expect("award");
+    let other = fixtures::grant(&enbek_core::ids::new_id(), 500, at(1));
+    store.award(&other, &audit("staff")).await.expect("award");
+    assert_eq!(store.get(&grant.id).await.unwrap().as_ref(), Some(&grant));
+    let all = store.list(None, &PageRequest::default()).await.unwrap();
+    assert_eq!(all.items.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), vec![other.id.clone(), grant.id.clone()], "newest first");
+    let own = store.list(Some(&recipient), &PageRequest::default()).await.unwrap();
+    assert_eq!(own.items.iter().map(|g| g.id.clone()).collect::<Vec<_>>(), vec![grant.id.clone()]);
+
+    // A report takes its total, citing its attachments; one that does not fit writes nothing.
+    let doc = fixtures::attachment(&format!("grants/{}", grant.id), 10, t0());
+    attachments.declare(&doc).await.unwrap();
+    let mut first = fixtures::grant_report(&grant, 600, at(2));
+    first.expenses[0].attachments = vec![doc.reference(&fixtures::stored(10))];
+    store.submit_report(&first, &audit("recipient"), &[]).await.expect("600 of 1000");
+    assert_eq!(attachments.get(&doc.id).await.unwrap().unwrap().used_by, Some(format!("grant_report:{}", first.id)));
+    let g = store.get(&grant.id).await.unwrap().unwrap();
+    assert_eq!((g.available_tiyn, g.spent_tiyn), (400, 600));
+    let too_much = fixtures::grant_report(&grant, 401, at(3));
+    assert!(matches!(store.submit_report(&too_much, &audit("recipient"), &[]).await, Err(GrantWriteError::Exceeded)));
+    assert_eq!(store.report(&grant.id, &too_much.id).await.unwrap(), None, "nothing of the refused report is written");
+    let exact = fixtures::grant_report(&grant, 400, at(4));
+    store.submit_report(&exact, &audit("recipient"), &[]).await.expect("exactly what is left");
+    assert_eq!(store.get(&grant.id).await.unwrap().unwrap().available_tiyn, 0);
+
+    // Returning a report gives its total back; a decision is taken once.
+    let mut returned = first.clone();
+    returned.status = ReportStatus::Returned;
+    store.decide_report(&returned, &audit("staff"), &[]).await.expect("return");
+    assert!(matches!(store.decide_report(&returned, &audit("staff"), &[]).await, Err(GrantWriteError::AlreadyDecided)));
+    let g = store.get(&grant.id).await.unwrap().unwrap();
+    assert_eq!((g.available_tiyn, g.spent_tiyn), (600, 400));
+    let mut accepted = exact.clone();
+    accepted.status = ReportStatus::Accepted;
+    store.decide_report(&accepted, &audit("staff"), &[]).await.expect("accept");
+    assert_eq!(store.get(&grant.id).await.unwrap().unwrap().available_tiyn, 600, "an accepted report still counts");
+    let reports = store.reports(&grant.id, &PageRequest::default()).await.unwrap();
+    assert_eq!(reports.items.iter().map(|r| r.status).collect::<Vec<_>>(), vec![ReportStatus::Returned, ReportStatus::Accepted]);
+
+    // Refunds: applied, then confirmed within what is left, once.
+    let refund = fixtures::refund(&grant, 500, at(5));
+    store.apply_refund(&refund, &audit("recipient"), &[]).await.expect("apply");
+    let big = fixtures::refund(&grant, 700, at(6));
+    store.apply_refund(&big, &audit("recipient"), &[]).await.expect("apply (not yet checked against the grant)");
+    let mut confirmed = refund.clone();
+    confirmed.status = RefundStatus::Confirmed;
+    store.decide_refund(&confirmed, &audit("staff"), &[]).await.expect("confirm");
+    assert!(matches!(store.decide_refund(&confirmed, &audit("staff"), &[]).await, Err(GrantWriteError::AlreadyDecided)));
+    let mut too_big = big.clone();
+    too_big.status = RefundStatus::Confirmed;
+    assert!(matches!(store.decide_refund(&too_big, &audit("staff"), &[]).await, Err(GrantWriteError::Exceeded)));
+    assert_eq!(store.refund(&grant.id, &big.id).await.unwrap().unwrap().status, RefundStatus::Pending, "nothing written");
+    let g = store.get(&grant.id).await.unwrap().unwrap();
+    assert_eq!((g.available_tiyn, g.refunded_tiyn, g.spent_tiyn), (100, 500, 400));
+    assert_eq!(g.available_tiyn + g.refunded_tiyn + g.spent_tiyn, g.amount_tiyn, "the money adds up");
+    assert_eq!(store.refunds(&grant.id, &PageRequest::default()).await.unwrap().items.len(), 2);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,5 +468,7 @@ mod tests {
         let s = MemoryStore::new();
         vacancy_store(&s, &s).await;
         audit_log(&MemoryStore::new()).await;
+        let s = MemoryStore::new();
+        grant_store(&s, &s).await;
     }
 }

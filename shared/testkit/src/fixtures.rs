@@ -91,6 +91,7 @@ pub fn attachment(scope: &str, size: u64, now: Timestamp) -> AttachmentRecord {
         declared_by: "anonymous".into(),
         declared_at: now,
         used_by: None,
+        version_id: None,
     }
 }
 
@@ -224,4 +225,61 @@ pub fn journal_rows(n: usize, now: Timestamp) -> Vec<enbek_core::domain::Journal
             }
         })
         .collect()
+}
+
+/// A grant of `amount` tiyn to `recipient`, for 2026.
+pub fn grant(recipient: &str, amount: i64, now: Timestamp) -> enbek_core::domain::Grant {
+    enbek_core::domain::Grant {
+        id: enbek_core::ids::new_id(),
+        recipient_id: recipient.to_owned(),
+        recipient_iin: iin(5),
+        contract_number: "ГР-2026/17".into(),
+        contract_date: jiff::civil::date(2026, 1, 15),
+        amount_tiyn: amount,
+        purpose: "Открытие швейного цеха".into(),
+        period_start: jiff::civil::date(2026, 1, 15),
+        period_end: jiff::civil::date(2026, 12, 31),
+        spent_tiyn: 0,
+        refunded_tiyn: 0,
+        available_tiyn: amount,
+        awarded_by: "staff".into(),
+        awarded_at: now,
+    }
+}
+
+/// A submitted report of one expense of `total` tiyn.
+pub fn grant_report(grant: &enbek_core::domain::Grant, total: i64, now: Timestamp) -> enbek_core::domain::GrantReport {
+    use enbek_core::domain::grant::Expense;
+    enbek_core::domain::GrantReport {
+        id: enbek_core::ids::new_id(),
+        grant_id: grant.id.clone(),
+        status: enbek_core::domain::ReportStatus::Submitted,
+        expenses: vec![Expense {
+            category: enbek_core::domain::ExpenseCategory::Equipment,
+            description: "Швейная машина".into(),
+            amount_tiyn: total,
+            spent_on: jiff::civil::date(2026, 3, 1),
+            supplier_bin: None,
+            attachments: Vec::new(),
+        }],
+        total_tiyn: total,
+        comment: None,
+        submitted_by: grant.recipient_id.clone(),
+        submitted_at: now,
+        decision: None,
+    }
+}
+
+/// A pending refund of `amount` tiyn.
+pub fn refund(grant: &enbek_core::domain::Grant, amount: i64, now: Timestamp) -> enbek_core::domain::Refund {
+    enbek_core::domain::Refund {
+        id: enbek_core::ids::new_id(),
+        grant_id: grant.id.clone(),
+        status: enbek_core::domain::RefundStatus::Pending,
+        amount_tiyn: amount,
+        reason: "Проект закрыт".into(),
+        applied_by: grant.recipient_id.clone(),
+        applied_at: now,
+        decision: None,
+    }
 }

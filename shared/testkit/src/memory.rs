@@ -4,20 +4,20 @@
 //! cursors they did not hand out.
 
 use async_trait::async_trait;
-use enbek_core::attachments::AttachmentRecord;
+use enbek_core::attachments::{AttachmentRecord, AttachmentRef};
 use enbek_core::audit::AuditEntry;
 use enbek_core::clock::sort_key;
 use enbek_core::domain::vacancy::words;
 use enbek_core::domain::{
-    AccessRequest, Account, AccountStatus, BlockedReason, JournalRow, LayoffNotice, Login, RequestStatus, Ticket, Vacancy, VacancySearch,
-    VacancyStatus,
+    AccessRequest, Account, AccountStatus, BlockedReason, Grant, GrantReport, JournalRow, LayoffNotice, Login, Refund, RefundStatus,
+    ReportStatus, RequestStatus, Role, Ticket, Vacancy, VacancySearch, VacancyStatus,
 };
 use enbek_core::outbox::{OutboxMessage, OutboxStore};
 use enbek_core::page::{Page, PageRequest};
 use enbek_core::ports::{
     AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, CreateAccountError, DecideError, DecisionWrite, DueFilter,
-    IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError, TicketFilter, TicketStore,
-    UniqueKey, UpdateAccountError, VacancyStore,
+    GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError,
+    TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
 };
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -55,6 +55,9 @@ struct State {
     requests: HashMap<String, AccessRequest>,
     journal: BTreeMap<String, JournalRow>,
     outbox: BTreeMap<String, OutboxMessage>,
+    grants: HashMap<String, Grant>,
+    reports: BTreeMap<(String, String), GrantReport>,
+    refunds: BTreeMap<(String, String), Refund>,
 }
 
 /// Every table-backed port, in memory.
@@ -91,8 +94,14 @@ impl MemoryStore {
     pub fn put_account(&self, account: Account) {
         let mut s = self.lock();
         s.uniques.insert(UniqueKey::Login(account.login.clone()), account.id.clone());
-        if let (true, Some(iin)) = (account.role.is_staff(), &account.iin) {
-            s.uniques.insert(UniqueKey::StaffIin(iin.clone()), account.id.clone());
+        match (&account.iin, account.role) {
+            (Some(iin), Role::Citizen) => {
+                s.uniques.insert(UniqueKey::CitizenIin(iin.clone()), account.id.clone());
+            }
+            (Some(iin), role) if role.is_staff() => {
+                s.uniques.insert(UniqueKey::StaffIin(iin.clone()), account.id.clone());
+            }
+            _ => {}
         }
         s.accounts.insert(account.id.clone(), account);
     }
@@ -348,10 +357,11 @@ fn citable(s: &State, ids: &[&str]) -> bool {
     ids.iter().all(|id| s.attachments.get(*id).is_some_and(|a| a.used_by.is_none()))
 }
 
-fn cite(s: &mut State, ids: &[&str], owner: &str) {
-    for id in ids {
-        if let Some(a) = s.attachments.get_mut(*id) {
+fn cite(s: &mut State, refs: &[&AttachmentRef], owner: &str) {
+    for r in refs {
+        if let Some(a) = s.attachments.get_mut(&r.attachment_id) {
             a.used_by = Some(owner.to_owned());
+            a.version_id = r.version_id.clone();
         }
     }
 }
@@ -383,6 +393,7 @@ impl TicketStore for MemoryStore {
     async fn create(&self, ticket: &Ticket, audit: &AuditEntry) -> Result<Ticket, StoreError> {
         let mut s = self.lock();
         let ids: Vec<&str> = ticket.attachments.iter().map(|a| a.attachment_id.as_str()).collect();
+        let refs: Vec<&AttachmentRef> = ticket.attachments.iter().collect();
         if s.tickets.contains_key(&ticket.id) || !citable(&s, &ids) {
             return Err(StoreError::Conflict);
         }
@@ -390,7 +401,7 @@ impl TicketStore for MemoryStore {
         let number = next_number(&mut s, &format!("ticket-{year}"));
         let mut stored = ticket.clone();
         stored.number = Ticket::format_number(year, number);
-        cite(&mut s, &ids, &format!("ticket:{}", ticket.id));
+        cite(&mut s, &refs, &format!("ticket:{}", ticket.id));
         s.tickets.insert(stored.id.clone(), stored.clone());
         s.audit.push(audit.clone().with_details(serde_json::json!({ "number": stored.number })));
         Ok(stored)
@@ -458,7 +469,7 @@ impl AccessRequestStore for MemoryStore {
             return Err(SubmitError::Store(StoreError::Conflict));
         }
         s.uniques.insert(open_request(request), request.id.clone());
-        cite(&mut s, &[doc], &format!("access-request:{}", request.id));
+        cite(&mut s, &[&request.basis_document], &format!("access-request:{}", request.id));
         s.requests.insert(request.id.clone(), request.clone());
         s.audit.push(audit.clone());
         Ok(())
@@ -667,5 +678,140 @@ impl AuditLog for MemoryStore {
             .map(|e| (format!("{}#{}", sort_key(e.at), e.id), e.clone()))
             .collect();
         page_of(&format!("audit:{prefix}"), items, false, page)
+    }
+}
+
+// --- grants ------------------------------------------------------------------------------
+
+#[async_trait]
+impl GrantStore for MemoryStore {
+    async fn award(&self, grant: &Grant, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if s.grants.contains_key(&grant.id) {
+            return Err(StoreError::Conflict);
+        }
+        s.grants.insert(grant.id.clone(), grant.clone());
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Grant>, StoreError> {
+        Ok(self.lock().grants.get(id).cloned())
+    }
+
+    async fn list(&self, recipient: Option<&str>, page: &PageRequest) -> Result<Page<Grant>, StoreError> {
+        let s = self.lock();
+        let items = s
+            .grants
+            .values()
+            .filter(|g| recipient.is_none_or(|r| g.recipient_id == r))
+            .map(|g| (format!("{}#{}", sort_key(g.awarded_at), g.id), g.clone()))
+            .collect();
+        page_of(&format!("grants:{}", recipient.unwrap_or("all")), items, true, page)
+    }
+
+    async fn submit_report(&self, report: &GrantReport, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError> {
+        let mut s = self.lock();
+        let available = s.grants.get(&report.grant_id).map(|g| g.available_tiyn).ok_or(GrantWriteError::Exceeded)?;
+        if available < report.total_tiyn {
+            return Err(GrantWriteError::Exceeded);
+        }
+        let refs: Vec<&AttachmentRef> = report.expenses.iter().flat_map(|e| e.attachments.iter()).collect();
+        let ids: Vec<&str> = refs.iter().map(|r| r.attachment_id.as_str()).collect();
+        let key = (report.grant_id.clone(), report.id.clone());
+        if s.reports.contains_key(&key) || !citable(&s, &ids) || outbox.iter().any(|m| s.outbox.contains_key(&m.event_id)) {
+            return Err(GrantWriteError::Store(StoreError::Conflict));
+        }
+        if let Some(g) = s.grants.get_mut(&report.grant_id) {
+            g.available_tiyn -= report.total_tiyn;
+            g.spent_tiyn += report.total_tiyn;
+        }
+        cite(&mut s, &refs, &format!("grant_report:{}", report.id));
+        s.reports.insert(key, report.clone());
+        put_outbox(&mut s, outbox)?;
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn report(&self, grant_id: &str, report_id: &str) -> Result<Option<GrantReport>, StoreError> {
+        Ok(self.lock().reports.get(&(grant_id.to_owned(), report_id.to_owned())).cloned())
+    }
+
+    async fn reports(&self, grant_id: &str, page: &PageRequest) -> Result<Page<GrantReport>, StoreError> {
+        let s = self.lock();
+        let items = s.reports.iter().filter(|((g, _), _)| g == grant_id).map(|((_, id), r)| (id.clone(), r.clone())).collect();
+        page_of(&format!("reports:{grant_id}"), items, false, page)
+    }
+
+    async fn decide_report(&self, decided: &GrantReport, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError> {
+        let mut s = self.lock();
+        let key = (decided.grant_id.clone(), decided.id.clone());
+        match s.reports.get(&key) {
+            Some(r) if r.status == ReportStatus::Submitted => {}
+            _ => return Err(GrantWriteError::AlreadyDecided),
+        }
+        if outbox.iter().any(|m| s.outbox.contains_key(&m.event_id)) {
+            return Err(GrantWriteError::Store(StoreError::Conflict));
+        }
+        if decided.status == ReportStatus::Returned {
+            if let Some(g) = s.grants.get_mut(&decided.grant_id) {
+                g.available_tiyn += decided.total_tiyn;
+                g.spent_tiyn -= decided.total_tiyn;
+            }
+        }
+        s.reports.insert(key, decided.clone());
+        put_outbox(&mut s, outbox)?;
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn apply_refund(&self, refund: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        let key = (refund.grant_id.clone(), refund.id.clone());
+        if s.refunds.contains_key(&key) {
+            return Err(StoreError::Conflict);
+        }
+        put_outbox(&mut s, outbox)?;
+        s.refunds.insert(key, refund.clone());
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn refund(&self, grant_id: &str, refund_id: &str) -> Result<Option<Refund>, StoreError> {
+        Ok(self.lock().refunds.get(&(grant_id.to_owned(), refund_id.to_owned())).cloned())
+    }
+
+    async fn refunds(&self, grant_id: &str, page: &PageRequest) -> Result<Page<Refund>, StoreError> {
+        let s = self.lock();
+        let items = s.refunds.iter().filter(|((g, _), _)| g == grant_id).map(|((_, id), r)| (id.clone(), r.clone())).collect();
+        page_of(&format!("refunds:{grant_id}"), items, false, page)
+    }
+
+    async fn decide_refund(&self, decided: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError> {
+        let mut s = self.lock();
+        let key = (decided.grant_id.clone(), decided.id.clone());
+        match s.refunds.get(&key) {
+            Some(r) if r.status == RefundStatus::Pending => {}
+            _ => return Err(GrantWriteError::AlreadyDecided),
+        }
+        if decided.status == RefundStatus::Confirmed {
+            let available = s.grants.get(&decided.grant_id).map(|g| g.available_tiyn).unwrap_or(0);
+            if available < decided.amount_tiyn {
+                return Err(GrantWriteError::Exceeded);
+            }
+        }
+        if outbox.iter().any(|m| s.outbox.contains_key(&m.event_id)) {
+            return Err(GrantWriteError::Store(StoreError::Conflict));
+        }
+        if decided.status == RefundStatus::Confirmed {
+            if let Some(g) = s.grants.get_mut(&decided.grant_id) {
+                g.available_tiyn -= decided.amount_tiyn;
+                g.refunded_tiyn += decided.amount_tiyn;
+            }
+        }
+        s.refunds.insert(key, decided.clone());
+        put_outbox(&mut s, outbox)?;
+        s.audit.push(audit.clone());
+        Ok(())
     }
 }

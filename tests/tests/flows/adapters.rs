@@ -40,7 +40,7 @@ async fn a_fifo_send_with_the_same_event_id_is_delivered_once() {
 
 #[tokio::test]
 async fn an_attachment_counts_only_if_uploaded_as_declared_with_real_magic_bytes() {
-    use enbek_core::attachments::{object_key, uploaded_as_declared, Declared, FileKind};
+    use enbek_core::attachments::{object_key, uploaded_as_declared, Declared, FileKind, Upload};
     let files = test_bucket().await;
     let png = [&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..], b"rest of the image"].concat();
     let exe = b"MZ\x90\x00 this is a program, not a PDF".to_vec();
@@ -49,19 +49,22 @@ async fn an_attachment_counts_only_if_uploaded_as_declared_with_real_magic_bytes
     let good = object_key("tickets", &enbek_core::ids::new_id());
     upload(&files, &good, "image/png", &png).await;
     assert!(
-        uploaded_as_declared(&files, &good, &declared(FileKind::Png, png.len() as u64))
-            .await
-            .unwrap()
-            .is_some_and(|o| o.version_id.is_some()),
+        uploaded_as_declared(&files, &good, &declared(FileKind::Png, png.len() as u64)).await.unwrap().pinned_version().is_some(),
         "checked, and its version known"
     );
-    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Png, 1)).await.unwrap().is_none(), "wrong size");
-    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Pdf, png.len() as u64)).await.unwrap().is_none(), "wrong type");
+    assert!(uploaded_as_declared(&files, &good, &declared(FileKind::Png, 1)).await.unwrap() == Upload::Invalid, "wrong size");
+    assert!(
+        uploaded_as_declared(&files, &good, &declared(FileKind::Pdf, png.len() as u64)).await.unwrap() == Upload::Invalid,
+        "wrong type"
+    );
 
     let fake = object_key("tickets", &enbek_core::ids::new_id());
     upload(&files, &fake, "application/pdf", &exe).await;
-    assert!(uploaded_as_declared(&files, &fake, &declared(FileKind::Pdf, exe.len() as u64)).await.unwrap().is_none(), "not a PDF inside");
+    assert!(
+        uploaded_as_declared(&files, &fake, &declared(FileKind::Pdf, exe.len() as u64)).await.unwrap() == Upload::Invalid,
+        "not a PDF inside"
+    );
 
     let never = object_key("tickets", &enbek_core::ids::new_id());
-    assert!(uploaded_as_declared(&files, &never, &declared(FileKind::Png, 10)).await.unwrap().is_none(), "never uploaded");
+    assert!(uploaded_as_declared(&files, &never, &declared(FileKind::Png, 10)).await.unwrap() == Upload::Missing, "never uploaded");
 }

@@ -6,8 +6,16 @@ use http::StatusCode;
 use integration::*;
 
 fn event(name: &str) -> http::Request<axum::body::Body> {
+    event_with(name, &[])
+}
+
+/// A sample event with its `{placeholders}` (IDs made by the test, tokens) filled in.
+fn event_with(name: &str, values: &[(&str, &str)]) -> http::Request<axum::body::Body> {
     let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (k, v) in values {
+        text = text.replace(&format!("{{{k}}}"), v);
+    }
     let parsed: lambda_http::request::LambdaRequest = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let req: lambda_http::Request = parsed.into();
     req.map(|body| axum::body::Body::from(body.to_vec()))
@@ -92,4 +100,56 @@ async fn a_client_chosen_request_id_never_replaces_the_gateways_in_the_audit_tra
     let admin = enbek_core::ports::AccountStore::find_by_login(s.accounts.as_ref(), &login).await.unwrap().unwrap();
     let entries = enbek_aws::dynamo::DynamoAudit::new(s.table.clone()).by_actor(&admin.id, 1).await.unwrap();
     assert_eq!(entries[0].request_id, "evt-sign-in");
+}
+
+#[tokio::test]
+async fn the_grant_events_walk_a_grant_from_award_to_refund() {
+    use http::Method;
+    let s = TestStack::new().await;
+    s.clock.set("2026-11-23T05:00:00Z".parse().unwrap());
+    let (_, staff) = s.staff_token(enbek_core::domain::Role::CenterStaff).await;
+    let login = unique_email("recipient");
+    let body = s.citizen_body(&login, "Tulpar-Dala-2026");
+    let iin = body["iin"].as_str().unwrap().to_owned();
+    assert_eq!(s.call(Method::POST, "/v1/accounts", Some(body), &[]).await.status, StatusCode::CREATED);
+    let recipient = s.token(&login, "Tulpar-Dala-2026").await;
+    let mut values: Vec<(&str, String)> = vec![("staff_token", staff), ("recipient_token", recipient.clone()), ("recipient_iin", iin)];
+    let send = |name: &'static str, values: &Vec<(&str, String)>| {
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        s.send(event_with(&format!("submit-grant-report.{name}.json"), &pairs))
+    };
+
+    let res = send("post-grants", &values).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.header("x-request-id"), Some("evt-post-grants"));
+    values.push(("grant_id", res.body["id"].as_str().unwrap().to_owned()));
+    assert_eq!(send("get-grants", &values).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(send("get-expense-categories", &values).await.body["items"].as_array().unwrap().len(), 5);
+    assert_eq!(send("get-grant", &values).await.status, StatusCode::OK);
+
+    let res = send("post-attachments", &values).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let mut headers: Vec<(String, String)> =
+        res.body["upload_headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
+    headers.push(("Content-Type".into(), "application/pdf".into()));
+    assert_eq!(SMALL_PDF.len(), 35, "the event declares 35 bytes");
+    assert_eq!(http_put(res.body["upload_url"].as_str().unwrap(), &headers, SMALL_PDF).await, 200);
+    values.push(("attachment_id", res.body["attachment_id"].as_str().unwrap().to_owned()));
+
+    let res = send("post-reports", &values).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    values.push(("report_id", res.body["id"].as_str().unwrap().to_owned()));
+    assert_eq!(send("get-reports", &values).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(send("post-report-decision", &values).await.body["status"], "accepted");
+
+    let res = send("post-refunds", &values).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    values.push(("refund_id", res.body["id"].as_str().unwrap().to_owned()));
+    assert_eq!(send("get-refunds", &values).await.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(send("post-refund-decision", &values).await.body["status"], "confirmed");
+    assert_eq!(send("get-attachment", &values).await.status, StatusCode::SEE_OTHER);
+
+    let grant = send("get-grant", &values).await;
+    assert_eq!((grant.body["spent_tiyn"].as_i64(), grant.body["refunded_tiyn"].as_i64()), (Some(35_000_000), Some(10_000_000)));
+    assert_eq!(grant.body["remaining_tiyn"], 55_000_000);
 }

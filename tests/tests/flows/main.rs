@@ -7,6 +7,7 @@ mod accounts;
 mod adapters;
 mod contracts;
 mod events;
+mod grants;
 mod sequence;
 mod sign_in;
 mod tickets;

@@ -208,7 +208,7 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
     assert_eq!(
         res.field_errors(),
         vec![
-            ("attachment_ids.1".into(), "attachment_missing".into()),
+            ("attachment_ids.1".into(), "attachment_invalid".into()),
             ("attachment_ids.2".into(), "attachment_missing".into()),
             ("attachment_ids.3".into(), "attachment_missing".into()),
         ]

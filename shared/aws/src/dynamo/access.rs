@@ -148,7 +148,7 @@ impl AccessRequestStore for DynamoAccessRequests {
             .transact_write_items()
             .transact_items(put_new(name, to_item(&RequestItem::new(request))?)?)
             .transact_items(unique_put_new(name, &open_request_key(request), &request.id)?)
-            .transact_items(cite(name, &request.basis_document.attachment_id, &format!("access-request:{}", request.id))?)
+            .transact_items(cite(name, &request.basis_document, &format!("access-request:{}", request.id))?)
             .transact_items(audit_put(&self.table.name, audit)?)
             .send()
             .await;

@@ -5,7 +5,7 @@ use super::keys::{self, EXPIRES_AT};
 use super::{from_item, s, store_error, to_item, Table};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
-use enbek_core::attachments::AttachmentRecord;
+use enbek_core::attachments::{AttachmentRecord, AttachmentRef};
 use enbek_core::ports::{AttachmentStore, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -63,18 +63,23 @@ impl AttachmentStore for DynamoAttachments {
 }
 
 /// The transaction item that marks an attachment as cited by `owner`; it fails (and with it
-/// the whole transaction) if the attachment is gone or was cited already.
-pub fn cite(table: &str, attachment_id: &str, owner: &str) -> Result<TransactWriteItem, StoreError> {
-    let (pk, sk) = keys::attachment(attachment_id);
-    let update = Update::builder()
+/// The transaction item that marks an attachment as cited by `owner`, pinning the version that
+/// was checked; it fails (and with it the whole transaction) if the attachment is gone or was
+/// cited already.
+pub fn cite(table: &str, attachment: &AttachmentRef, owner: &str) -> Result<TransactWriteItem, StoreError> {
+    let (pk, sk) = keys::attachment(&attachment.attachment_id);
+    let mut update = Update::builder()
         .table_name(table)
         .key(keys::PK, s(pk))
         .key(keys::SK, s(sk))
-        .update_expression("SET used_by = :owner REMOVE #exp")
         .condition_expression("attribute_exists(pk) AND attribute_not_exists(used_by)")
         .expression_attribute_names("#exp", EXPIRES_AT)
-        .expression_attribute_values(":owner", s(owner))
-        .build()
-        .map_err(|e| StoreError::Other(Box::new(e)))?;
-    Ok(TransactWriteItem::builder().update(update).build())
+        .expression_attribute_values(":owner", s(owner));
+    update = match &attachment.version_id {
+        Some(v) => update
+            .update_expression("SET used_by = :owner, version_id = :version REMOVE #exp")
+            .expression_attribute_values(":version", s(v)),
+        None => update.update_expression("SET used_by = :owner REMOVE #exp"),
+    };
+    Ok(TransactWriteItem::builder().update(super::built(update.build())?).build())
 }

@@ -16,6 +16,8 @@
 //! | lay-off notice | `LAYOFF#<id>` | `LAYOFF` | gsi2: `EMPLOYER#<account id>` / `<submitted>#<id>` |
 //! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<created>#<event id>` |
 //! | attachment declaration | `ATTACHMENT#<id>` | `ATTACHMENT` | — |
+//! | grant | `GRANT#<id>` | `GRANT` | `GRANTS` / `<awarded>#<id>`; gsi2: `RECIPIENT#<account>` / `<awarded>#<id>` |
+//! | grant report / refund | `GRANT#<grant id>` | `REPORT#<id>` / `REFUND#<id>` | — |
 //! | support ticket | `TICKET#<id>` | `TICKET` | open only: `TICKETS#OPEN` / `<due>#<id>`; gsi2: `TICKETS#<status>` / `<due>#<id>` |
 
 use enbek_core::ports::UniqueKey;
@@ -119,6 +121,30 @@ pub fn vacancy_posting(id: &str, partition: &str) -> (String, String) {
 
 pub fn layoff_notice(id: &str) -> (String, String) {
     (format!("LAYOFF#{id}"), "LAYOFF".to_owned())
+}
+
+/// A grant (GRT-1); its reports and refunds share its partition.
+pub fn grant(id: &str) -> (String, String) {
+    (format!("GRANT#{id}"), "GRANT".to_owned())
+}
+
+pub const REPORT_PREFIX: &str = "REPORT#";
+pub const REFUND_PREFIX: &str = "REFUND#";
+
+pub fn grant_report(grant_id: &str, report_id: &str) -> (String, String) {
+    (format!("GRANT#{grant_id}"), format!("{REPORT_PREFIX}{report_id}"))
+}
+
+pub fn grant_refund(grant_id: &str, refund_id: &str) -> (String, String) {
+    (format!("GRANT#{grant_id}"), format!("{REFUND_PREFIX}{refund_id}"))
+}
+
+/// gsi1 partition of every grant, newest first (center staff's list).
+pub const GRANTS: &str = "GRANTS";
+
+/// gsi2 partition of one recipient's grants.
+pub fn by_recipient(account_id: &str) -> String {
+    format!("RECIPIENT#{account_id}")
 }
 
 /// gsi2 partition of one employer's vacancies and notices.

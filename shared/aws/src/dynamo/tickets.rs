@@ -72,7 +72,7 @@ impl TicketStore for DynamoTickets {
             numbered.number = Ticket::format_number(year, number);
             let mut items = vec![put_new(&name, to_item(&TicketItem::new(&numbered))?)?];
             for a in &ticket.attachments {
-                items.push(cite(&name, &a.attachment_id, &format!("ticket:{}", ticket.id))?);
+                items.push(cite(&name, a, &format!("ticket:{}", ticket.id))?);
             }
             let audit = audit.clone().with_details(serde_json::json!({ "number": numbered.number }));
             items.push(audit_put(&self.table.name, &audit)?);

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod grant;
 pub mod identity;
 pub mod login;
 pub mod names;
@@ -13,6 +14,7 @@ pub mod vacancy;
 
 pub use access::{AccessRequest, DecisionKind, JournalRow, RequestKind, RequestStatus};
 pub use account::{Account, AccountStatus, BlockedReason, Role};
+pub use grant::{ExpenseCategory, Grant, GrantReport, Refund, RefundStatus, ReportStatus};
 pub use identity::{Bin, Iin};
 pub use login::{Email, Login, Phone};
 pub use names::PersonName;

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod accounts;
 pub mod bootstrap;
+pub mod grants;
 pub mod sessions;
 pub mod tickets;
 pub mod vacancies;

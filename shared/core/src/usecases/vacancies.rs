@@ -179,7 +179,7 @@ impl LayoffForm {
         let reason = f.required("reason", parse::text(2000));
         let starts_on = f.required("starts_on", parse::date);
         let ends_on = f.required("ends_on", parse::date);
-        let affected = f.list_of("affected", 1, 100, parse_group);
+        let affected = f.list_of("affected", 1, 100, |_, g| parse_group(g));
         if starts_on.is_some_and(|d| d < today) {
             f.error("starts_on", Code::InvalidValue);
         }

@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod grants;
 mod sessions;
 mod support;
 mod tickets;

@@ -6,6 +6,7 @@ use enbek_core::input::Fields;
 use enbek_core::outbox::Queues;
 use enbek_core::usecases::access::AccessRequests;
 use enbek_core::usecases::accounts::Accounts;
+use enbek_core::usecases::grants::Grants;
 use enbek_core::usecases::sessions::Sessions;
 use enbek_core::usecases::tickets::Tickets;
 use enbek_core::usecases::vacancies::Vacancies;
@@ -96,6 +97,21 @@ impl World {
             audit: self.store.clone(),
             clock: self.clock.clone(),
             temporary_password_ttl: enbek_core::usecases::access::DEFAULT_TEMPORARY_PASSWORD_TTL,
+        }
+    }
+
+    pub fn grants(&self) -> Grants {
+        Grants {
+            store: self.store.clone(),
+            accounts: self.store.clone(),
+            attachments: self.store.clone(),
+            files: self.files.clone(),
+            outbox: self.store.clone(),
+            queues: self.queues(),
+            audit: self.store.clone(),
+            clock: self.clock.clone(),
+            max_amount_tiyn: enbek_core::domain::grant::DEFAULT_MAX_AMOUNT_TIYN,
+            attachment_required_above_tiyn: None,
         }
     }
 

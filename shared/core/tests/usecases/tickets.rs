@@ -69,7 +69,7 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
     assert_eq!(
         codes(&e),
         pairs(&[
-            ("attachment_ids.1", "attachment_missing"),
+            ("attachment_ids.1", "attachment_invalid"),
             ("attachment_ids.2", "attachment_missing"),
             ("attachment_ids.3", "attachment_missing"),
             ("email", "email_invalid"),
