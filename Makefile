@@ -8,7 +8,7 @@ MOTO_VERSION := 5.2.1
 CARGO_LAMBDA_VERSION := 1.9.2
 PIP ?= python3 -m pip
 
-.PHONY: dev test tools-test tools-dev bench sizes build-release
+.PHONY: dev test tools-test tools-dev bench sizes build-release sweep
 
 # moto_server: the local AWS (DynamoDB, S3, SQS, SES).
 tools-test:
@@ -30,6 +30,12 @@ dev: tools-dev
 
 test: tools-test
 	bash tests/run.sh
+
+# The inactivity sweep (ACS-9) against the running `make dev` stack; DRY_RUN=1 reports only.
+WATCH_PORT ?= 9000
+sweep: tools-dev
+	cargo lambda invoke inactivity-sweep --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) \
+	  --data-ascii '{"dry_run": $(if $(DRY_RUN),true,false)}'
 
 # Argon2 cost and sign-in timing (release build; prints a table).
 bench: tools-test

@@ -39,8 +39,10 @@ if [[ "${BENCH:-}" != 1 ]]; then
 fi
 
 if [[ "${BENCH:-}" == 1 ]]; then
-  cargo run --release --locked -p integration --bin bench-auth
-  cargo run --release --locked -p integration --bin bench-vacancies
+  # BENCHES="bench-sweep" runs one of them.
+  for bench in ${BENCHES:-bench-auth bench-vacancies bench-sweep}; do
+    cargo run --release --locked -p integration --bin "$bench"
+  done
 else
   out=$(mktemp -t cargo-test.XXXXXX)
   trap 'cleanup; rm -f "$out"' EXIT

@@ -5,6 +5,8 @@
 //!
 //! Nothing here mocks AWS: every store call goes over HTTP to moto.
 
+pub mod metering;
+
 use axum::body::Body;
 use axum::Router;
 use enbek_aws::dynamo::{schema, DynamoAccounts, Table};
@@ -29,6 +31,8 @@ pub const PORTAL_ORIGIN: &str = "https://www.enbek.kz";
 pub const MINIMUM_WAGE: u64 = 85_000;
 /// The secret that seals list cursors in the tests.
 pub const CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
+/// The password of the staff accounts [`TestStack::staff_token`] creates.
+pub const STAFF_PASSWORD: &str = "Staff-Strong-Passw0rd";
 
 /// The local AWS endpoint. Tests fail — they do not skip — when it is not configured.
 pub fn endpoint() -> String {
@@ -419,6 +423,32 @@ impl TestStack {
         relay.handle(json!({ "now": now.to_string() })).await.map_err(|e| e.to_string())
     }
 
+    /// The `inactivity-sweep` function, built by its own composition root, as configured on a
+    /// test stage (`now` may be set) and then adjusted by `tune`.
+    pub fn sweep_function(&self, tune: impl FnOnce(&mut inactivity_sweep::Config)) -> inactivity_sweep::Sweep {
+        let mut config = self.sweep_config();
+        tune(&mut config);
+        inactivity_sweep::sweep_app(config, &self.sdk, self.clock.clone())
+    }
+
+    /// The sweep's configuration on a test stage: defaults, and `now` may be set.
+    pub fn sweep_config(&self) -> inactivity_sweep::Config {
+        inactivity_sweep::Config {
+            table_name: self.table.name.clone(),
+            notifications_queue_url: self.notifications_url.clone(),
+            policy: enbek_core::usecases::sweep::SweepPolicy::default_for_staff(),
+            allow_now_override: true,
+            page_size: 100,
+            stop_margin: std::time::Duration::ZERO,
+        }
+    }
+
+    /// One run of the sweep with `input`, far from its deadline.
+    pub async fn sweep(&self, input: Value) -> Value {
+        let deadline = std::time::SystemTime::now() + std::time::Duration::from_secs(900);
+        self.sweep_function(|_| {}).handle(input, deadline).await.expect("the sweep runs")
+    }
+
     /// Every message now in the `integration` queue, parsed.
     pub async fn integration_sent(&self) -> Vec<Value> {
         receive_all(&self.sqs, &self.integration_url)
@@ -597,7 +627,7 @@ impl TestStack {
     /// Creates a staff account of `role` directly in the store (as an approved access request
     /// would) and signs it in; returns (account ID, token).
     pub async fn staff_token(&self, role: enbek_core::domain::Role) -> (String, String) {
-        let password = "Staff-Strong-Passw0rd";
+        let password = STAFF_PASSWORD;
         let now = self.clock.now();
         let hash = Argon2Hasher::hash_blocking(password).expect("hash");
         let account = enbek_testkit::fixtures::account(role, &hash, now);

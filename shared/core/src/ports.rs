@@ -386,3 +386,52 @@ pub trait GrantStore: Send + Sync {
     /// refund takes its amount from the grant (`Exceeded` if it does not fit).
     async fn decide_refund(&self, decided: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError>;
 }
+
+/// An active staff account as the inactivity sweep reads it from the sparse index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffActivity {
+    pub account: Account,
+    /// The index's sort key as read: a block is conditioned on it not having moved.
+    pub activity_key: String,
+}
+
+/// What a conditional block found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockOutcome {
+    Blocked,
+    /// Someone (another sweep, an administrator) blocked it first.
+    AlreadyBlocked,
+    /// It signed in (or was reactivated) after it was read: not inactive after all.
+    RecentActivity,
+}
+
+/// The sparse `staff-activity` index and the writes of the inactivity sweep (ACS-9). The index
+/// holds only active staff accounts, write-sharded by account ID over [`STAFF_ACTIVITY_SHARDS`]
+/// partitions; a query reads only the part older than a cutoff.
+#[async_trait]
+pub trait SweepStore: Send + Sync {
+    /// One page of one shard: active staff whose last activity is before `before`, oldest first.
+    async fn stale(&self, shard: u32, before: Timestamp, page: &PageRequest) -> Result<Page<StaffActivity>, StoreError>;
+    /// Blocks for inactivity if the account is still active with the activity read, with its
+    /// audit entry and outbox messages, in one transaction.
+    async fn block_inactive(
+        &self,
+        who: &StaffActivity,
+        at: Timestamp,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<BlockOutcome, StoreError>;
+    /// Records that the pre-warning for this period of inactivity was sent, with its outbox
+    /// message — once: `false` when it had been sent (or the account moved on) already.
+    async fn mark_warned(&self, who: &StaffActivity, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<bool, StoreError>;
+}
+
+/// Partitions of the `staff-activity` index. Every staff sign-in writes the index; one
+/// partition takes about 1 000 writes a second, so the key is spread over this many.
+pub const STAFF_ACTIVITY_SHARDS: u32 = 8;
+
+/// The index shard of an account (stable: from the random tail of its ID).
+pub fn staff_activity_shard(account_id: &str) -> u32 {
+    let tail = &account_id[account_id.len().saturating_sub(8)..];
+    u32::from_str_radix(tail, 16).unwrap_or(0) % STAFF_ACTIVITY_SHARDS
+}

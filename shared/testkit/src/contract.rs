@@ -10,9 +10,9 @@ use enbek_core::domain::{
 use enbek_core::outbox::{OutboxMessage, OutboxStore};
 use enbek_core::page::PageRequest;
 use enbek_core::ports::{
-    AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, CreateAccountError, DecideError, DecisionWrite, DueFilter,
-    GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError,
-    TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
+    AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, BlockOutcome, CreateAccountError, DecideError,
+    DecisionWrite, DueFilter, GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError,
+    StoredResponse, SubmitError, SweepStore, TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
 };
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
@@ -451,6 +451,64 @@ pub async fn grant_store(store: &dyn GrantStore, attachments: &dyn AttachmentSto
     assert_eq!(store.refunds(&grant.id, &PageRequest::default()).await.unwrap().items.len(), 2);
 }
 
+/// The sparse staff-activity index: only active staff, only the stale part, every shard; blocks
+/// and warnings conditioned on what was read.
+pub async fn sweep_store(store: &dyn SweepStore, accounts: &dyn AccountStore) {
+    let day = |d: i64| t0().checked_sub(SignedDuration::from_hours(24 * d)).expect("in range");
+    let mut stale = Vec::new();
+    for d in [40, 35, 31] {
+        let a = fixtures::account(Role::Official, "h", day(d));
+        accounts.create(&a, &[], &audit("system")).await.unwrap();
+        stale.push(a);
+    }
+    let fresh = fixtures::account(Role::Support, "h", day(3));
+    accounts.create(&fresh, &[], &audit("system")).await.unwrap();
+    let citizen = fixtures::account(Role::Citizen, "h", day(90));
+    accounts.create(&citizen, &[], &audit("system")).await.unwrap();
+    let all = |before: Timestamp| async move {
+        let mut found = Vec::new();
+        for shard in 0..enbek_core::ports::STAFF_ACTIVITY_SHARDS {
+            let mut page = PageRequest { limit: 1, cursor: None };
+            loop {
+                let got = store.stale(shard, before, &page).await.unwrap();
+                let keys: Vec<&String> = got.items.iter().map(|c| &c.activity_key).collect();
+                assert!(keys.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+                found.extend(got.items);
+                match got.next_cursor {
+                    Some(c) => page.cursor = Some(c),
+                    None => break,
+                }
+            }
+        }
+        found
+    };
+    let found = all(day(30)).await;
+    let mut ids: Vec<String> = found.iter().map(|c| c.account.id.clone()).collect();
+    ids.sort();
+    let mut want: Vec<String> = stale.iter().map(|a| a.id.clone()).collect();
+    want.sort();
+    assert_eq!(ids, want, "only active staff older than the cutoff; never a citizen");
+
+    // A block is conditioned on the activity read; a sign-in in between wins.
+    let read = found.iter().find(|c| c.account.id == stale[0].id).unwrap().clone();
+    assert_eq!(store.block_inactive(&read, t0(), &audit("sweep"), &[]).await.unwrap(), BlockOutcome::Blocked);
+    assert_eq!(store.block_inactive(&read, t0(), &audit("sweep"), &[]).await.unwrap(), BlockOutcome::AlreadyBlocked);
+    let blocked = accounts.get(&stale[0].id).await.unwrap().unwrap();
+    assert_eq!((blocked.blocked_reason, blocked.token_version), (Some(BlockedReason::Inactivity), stale[0].token_version + 1));
+    let racing = found.iter().find(|c| c.account.id == stale[1].id).unwrap().clone();
+    accounts.record_sign_in(&stale[1], t0(), &audit(&stale[1].id)).await.unwrap();
+    assert_eq!(store.block_inactive(&racing, t0(), &audit("sweep"), &[]).await.unwrap(), BlockOutcome::RecentActivity);
+    assert!(!accounts.get(&stale[1].id).await.unwrap().unwrap().is_blocked());
+    let left: Vec<String> = all(day(30)).await.into_iter().map(|c| c.account.id).collect();
+    assert_eq!(left, vec![stale[2].id.clone()], "blocked and active-again accounts left the stale part");
+
+    // A warning is recorded once per period of inactivity.
+    let warn = all(day(30)).await.remove(0);
+    assert!(store.mark_warned(&warn, &audit("sweep"), &[]).await.unwrap());
+    let again = all(day(30)).await.remove(0);
+    assert!(!store.mark_warned(&again, &audit("sweep"), &[]).await.unwrap(), "not twice");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -470,5 +528,7 @@ mod tests {
         audit_log(&MemoryStore::new()).await;
         let s = MemoryStore::new();
         grant_store(&s, &s).await;
+        let s = MemoryStore::new();
+        sweep_store(&s, &s).await;
     }
 }

@@ -15,9 +15,10 @@ use enbek_core::domain::{
 use enbek_core::outbox::{OutboxMessage, OutboxStore};
 use enbek_core::page::{Page, PageRequest};
 use enbek_core::ports::{
-    AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, CreateAccountError, DecideError, DecisionWrite, DueFilter,
-    GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError, StoredResponse, SubmitError,
-    TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
+    staff_activity_shard, AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, BlockOutcome, CreateAccountError,
+    DecideError, DecisionWrite, DueFilter, GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter,
+    StaffActivity, StoreError, StoredResponse, SubmitError, SweepStore, TicketFilter, TicketStore, UniqueKey, UpdateAccountError,
+    VacancyStore,
 };
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -813,5 +814,65 @@ impl GrantStore for MemoryStore {
         put_outbox(&mut s, outbox)?;
         s.audit.push(audit.clone());
         Ok(())
+    }
+}
+
+// --- the inactivity sweep ----------------------------------------------------------------
+
+#[async_trait]
+impl SweepStore for MemoryStore {
+    async fn stale(&self, shard: u32, before: Timestamp, page: &PageRequest) -> Result<Page<StaffActivity>, StoreError> {
+        let s = self.lock();
+        let before = sort_key(before);
+        let items = s
+            .accounts
+            .values()
+            .filter(|a| a.is_swept() && staff_activity_shard(&a.id) == shard)
+            .map(|a| (sort_key(a.last_activity()), a))
+            .filter(|(key, _)| *key < before)
+            .map(|(key, a)| (format!("{key}#{}", a.id), StaffActivity { account: a.clone(), activity_key: key }))
+            .collect();
+        page_of(&format!("staff-activity:{shard}"), items, false, page)
+    }
+
+    async fn block_inactive(
+        &self,
+        who: &StaffActivity,
+        at: Timestamp,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<BlockOutcome, StoreError> {
+        let mut s = self.lock();
+        let Some(a) = s.accounts.get(&who.account.id) else { return Ok(BlockOutcome::RecentActivity) };
+        if a.is_blocked() {
+            return Ok(BlockOutcome::AlreadyBlocked);
+        }
+        if sort_key(a.last_activity()) != who.activity_key {
+            return Ok(BlockOutcome::RecentActivity);
+        }
+        put_outbox(&mut s, outbox)?;
+        if let Some(a) = s.accounts.get_mut(&who.account.id) {
+            a.status = AccountStatus::Blocked;
+            a.blocked_reason = Some(BlockedReason::Inactivity);
+            a.blocked_at = Some(at);
+            a.token_version += 1;
+        }
+        s.audit.push(audit.clone());
+        Ok(BlockOutcome::Blocked)
+    }
+
+    async fn mark_warned(&self, who: &StaffActivity, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        let activity = who.account.last_activity();
+        match s.accounts.get(&who.account.id) {
+            Some(a) if a.is_swept() && sort_key(a.last_activity()) == who.activity_key && a.inactivity_warned_for != Some(activity) => {}
+            _ => return Ok(false),
+        }
+        put_outbox(&mut s, outbox)?;
+        if let Some(a) = s.accounts.get_mut(&who.account.id) {
+            a.inactivity_warned_for = Some(activity);
+        }
+        s.audit.push(audit.clone());
+        Ok(true)
     }
 }

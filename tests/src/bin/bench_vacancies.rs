@@ -5,44 +5,11 @@
 //!
 //! Run with `make bench` (release build, against a private moto server).
 
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
 use http::{Method, StatusCode};
+use integration::metering::Meter;
 use integration::{bearer, TestStack};
 use serde_json::json;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Counts DynamoDB requests by operation (`X-Amz-Target`).
-#[derive(Debug, Clone, Default)]
-struct Counter(Arc<Mutex<BTreeMap<String, usize>>>);
-
-impl Intercept for Counter {
-    fn name(&self) -> &'static str {
-        "request-counter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        ctx: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let op = ctx.request().headers().get("x-amz-target").unwrap_or("?").rsplit('.').next().unwrap_or("?").to_owned();
-        *self.0.lock().expect("counter").entry(op).or_default() += 1;
-        Ok(())
-    }
-}
-
-impl Counter {
-    fn take(&self) -> BTreeMap<String, usize> {
-        std::mem::take(&mut *self.0.lock().expect("counter"))
-    }
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -98,21 +65,8 @@ async fn main() {
         );
         v.salary_from = 150_000;
         batch.extend(enbek_aws::dynamo::vacancies::published_items(&v).expect("items"));
-        while batch.len() >= 25 || (i + 1 == n && !batch.is_empty()) {
-            let chunk: Vec<_> = batch.drain(..batch.len().min(25)).collect();
-            let writes = chunk
-                .into_iter()
-                .map(|item| {
-                    aws_sdk_dynamodb::types::WriteRequest::builder()
-                        .put_request(aws_sdk_dynamodb::types::PutRequest::builder().set_item(Some(item)).build().expect("put"))
-                        .build()
-                })
-                .collect();
-            let mut pending = Some(writes);
-            while let Some(w) = pending.take() {
-                let out = stack.table.client.batch_write_item().request_items(&stack.table.name, w).send().await.expect("batch write");
-                pending = out.unprocessed_items.and_then(|mut u| u.remove(&stack.table.name)).filter(|u| !u.is_empty());
-            }
+        if batch.len() >= 500 || i + 1 == n {
+            stack.table.put_batch(std::mem::take(&mut batch)).await.expect("batch write");
         }
         if (i + 1) % 2000 == 0 {
             eprintln!("loaded {} of {n} ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
@@ -151,7 +105,7 @@ async fn main() {
     report("publish (POST /v1/vacancies)", publish);
 
     // Search through a router whose vacancy store counts its DynamoDB requests.
-    let counter = Counter::default();
+    let counter = Meter::default();
     let sdk = integration::sdk().await;
     let config = post_vacancy::Config {
         http: TestStack::http_settings(&stack.table),
@@ -193,9 +147,13 @@ async fn main() {
                 None => break,
             }
         }
-        let requests = counter.take();
-        let total: usize = requests.values().sum();
+        let usage = counter.take();
         report(&format!("search ?{query}"), samples);
-        println!("    {pages} pages, {items} items; DynamoDB requests: {requests:?} = {:.2} per page", total as f64 / pages as f64);
+        println!(
+            "    {pages} pages, {items} items; requests: {:?} = {:.2} per page; items read {}",
+            usage.requests,
+            usage.total_requests() as f64 / pages as f64,
+            usage.items_read
+        );
     }
 }

@@ -235,6 +235,8 @@ async fn run(children: &mut Children) -> Result<(), String> {
     lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
     // Seals list cursors: a fresh secret per run (cursors do not outlive the local stack).
     lines.push(format!("CURSOR_SECRET={}", uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()));
+    // The local stage may run the sweep as of another date (never set in AWS).
+    lines.push("SWEEP_ALLOW_NOW_OVERRIDE=true".into());
     std::fs::write(&env_file, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
     let accounts = enbek_aws::dynamo::DynamoAccounts::new(enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone()));
     let seeded = enbek_core::usecases::bootstrap::seed_local_admin(

@@ -14,13 +14,13 @@ use serde_json::{json, Value};
 /// Monday 23 Nov 2026, 10:00 in Almaty.
 const MONDAY_MORNING: &str = "2026-11-23T05:00:00Z";
 
-struct Ctx {
-    stack: TestStack,
-    admin_id: String,
-    admin: String,
+pub(crate) struct Ctx {
+    pub(crate) stack: TestStack,
+    pub(crate) admin_id: String,
+    pub(crate) admin: String,
 }
 
-async fn ctx() -> Ctx {
+pub(crate) async fn ctx() -> Ctx {
     let stack = TestStack::new().await;
     stack.clock.set(MONDAY_MORNING.parse().unwrap());
     let (admin_id, admin) = stack.admin_token().await;
@@ -28,12 +28,12 @@ async fn ctx() -> Ctx {
 }
 
 impl Ctx {
-    async fn basis_document(&self) -> String {
+    pub(crate) async fn basis_document(&self) -> String {
         let token = self.admin.trim_start_matches("Bearer ").to_owned();
         self.stack.attach("/v1/access-requests/attachments", Some(&token), "приказ 12-к.pdf", "application/pdf", SMALL_PDF).await
     }
 
-    async fn body(&self, kind: &str, person: &Person) -> Value {
+    pub(crate) async fn body(&self, kind: &str, person: &Person) -> Value {
         let mut body = json!({
             "kind": kind,
             "organization": {"name": "Министерство труда и социальной защиты населения РК", "bin": bin(7), "kind": "state_body", "region": "г. Астана"},
@@ -57,18 +57,18 @@ impl Ctx {
         body
     }
 
-    async fn submit(&self, body: Value) -> String {
+    pub(crate) async fn submit(&self, body: Value) -> String {
         let res = self.stack.call(Method::POST, "/v1/access-requests", Some(body), &[("authorization", &self.admin)]).await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         res.body["id"].as_str().unwrap().to_owned()
     }
 
-    async fn decide(&self, id: &str, body: Value) -> TestResponse {
+    pub(crate) async fn decide(&self, id: &str, body: Value) -> TestResponse {
         self.stack.call(Method::POST, &format!("/v1/access-requests/{id}/decision"), Some(body), &[("authorization", &self.admin)]).await
     }
 
     /// Submits and approves a request; returns the decision's answer.
-    async fn approved(&self, kind: &str, person: &Person) -> Value {
+    pub(crate) async fn approved(&self, kind: &str, person: &Person) -> Value {
         let id = self.submit(self.body(kind, person).await).await;
         let res = self.decide(&id, json!({"decision": "approve"})).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -76,12 +76,12 @@ impl Ctx {
     }
 }
 
-struct Person {
-    iin: String,
-    email: String,
+pub(crate) struct Person {
+    pub(crate) iin: String,
+    pub(crate) email: String,
 }
 
-fn person(serial: u32) -> Person {
+pub(crate) fn person(serial: u32) -> Person {
     Person { iin: iin("850704", 3, serial), email: unique_email("erlan.zhumabayev").replace("@mail.kz", "@enbek.gov.kz") }
 }
 

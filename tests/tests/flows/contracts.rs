@@ -2,8 +2,8 @@
 //! unit-tested with (`enbek_testkit::contract`): each on a fresh table in moto.
 
 use enbek_aws::dynamo::{
-    DynamoAccessRequests, DynamoAccounts, DynamoAttachments, DynamoAudit, DynamoIdempotency, DynamoOutbox, DynamoRateLimiter,
-    DynamoTickets, DynamoVacancies,
+    DynamoAccessRequests, DynamoAccounts, DynamoAttachments, DynamoAudit, DynamoGrants, DynamoIdempotency, DynamoOutbox, DynamoRateLimiter,
+    DynamoSweep, DynamoTickets, DynamoVacancies,
 };
 use enbek_testkit::contract;
 use integration::fresh_table;
@@ -49,4 +49,16 @@ async fn dynamo_vacancies_and_outbox_keep_their_contract() {
 #[tokio::test]
 async fn dynamo_audit_keeps_the_audit_log_contract() {
     contract::audit_log(&DynamoAudit::new(fresh_table().await)).await;
+}
+
+#[tokio::test]
+async fn dynamo_grants_keep_the_grant_store_contract() {
+    let table = fresh_table().await;
+    contract::grant_store(&DynamoGrants::new(table.clone()), &DynamoAttachments::new(table)).await;
+}
+
+#[tokio::test]
+async fn dynamo_sweep_keeps_the_sweep_store_contract() {
+    let table = fresh_table().await;
+    contract::sweep_store(&DynamoSweep::new(table.clone()), &DynamoAccounts::new(table)).await;
 }

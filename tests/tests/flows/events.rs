@@ -153,3 +153,39 @@ async fn the_grant_events_walk_a_grant_from_award_to_refund() {
     assert_eq!((grant.body["spent_tiyn"].as_i64(), grant.body["refunded_tiyn"].as_i64()), (Some(35_000_000), Some(10_000_000)));
     assert_eq!(grant.body["remaining_tiyn"], 55_000_000);
 }
+
+/// A sample input of the `inactivity-sweep` function.
+fn sweep_event(name: &str) -> serde_json::Value {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[tokio::test]
+async fn the_sweep_events_run_the_sweep_and_now_is_refused_where_it_is_not_allowed() {
+    let s = TestStack::new().await;
+    let (stale, _) = s.staff_token(enbek_core::domain::Role::Support).await;
+    let far = std::time::SystemTime::now() + std::time::Duration::from_secs(900);
+
+    let dry = s.sweep(sweep_event("inactivity-sweep.dry-run.json")).await;
+    assert_eq!((dry["dry_run"].as_bool(), dry["complete"].as_bool()), (Some(true), Some(true)), "{dry}");
+    let as_of = s.sweep(sweep_event("inactivity-sweep.as-of.json")).await;
+    assert_eq!(as_of["dry_run"].as_bool(), Some(true), "{as_of}");
+
+    let account = enbek_core::ports::AccountStore::get(s.accounts.as_ref(), &stale).await.unwrap().unwrap();
+    assert!(!account.is_blocked(), "dry runs");
+
+    // Production: the override is refused, and so is a misspelt field, before anything is read.
+    let production = s.sweep_function(|c| c.allow_now_override = false);
+    let refused = production.handle(sweep_event("inactivity-sweep.as-of.json"), far).await.unwrap_err().to_string();
+    assert!(refused.contains("SWEEP_ALLOW_NOW_OVERRIDE"), "{refused}");
+    let typo = production.handle(serde_json::json!({"dryrun": true}), far).await.unwrap_err().to_string();
+    assert!(typo.contains("dryrun"), "{typo}");
+
+    // The scheduler's own event is a real run at the clock's time.
+    s.clock.set(s.now() + jiff::SignedDuration::from_hours(24 * 31));
+    let scheduled = production.handle(sweep_event("inactivity-sweep.scheduled.json"), far).await.unwrap();
+    assert_eq!((scheduled["dry_run"].as_bool(), scheduled["blocked"].as_u64()), (Some(false), Some(1)), "{scheduled}");
+    let account = enbek_core::ports::AccountStore::get(s.accounts.as_ref(), &stale).await.unwrap().unwrap();
+    assert!(account.is_blocked());
+}

@@ -10,5 +10,6 @@ mod events;
 mod grants;
 mod sequence;
 mod sign_in;
+mod sweep;
 mod tickets;
 mod vacancies;

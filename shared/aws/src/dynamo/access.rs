@@ -231,22 +231,15 @@ impl AccessRequestStore for DynamoAccessRequests {
     }
 }
 
-/// Writes journal rows as they are (numbers included) with `BatchWriteItem`, bypassing the
-/// decision transaction: for benchmarks, migrations and tests of large ranges.
+/// Writes journal rows as they are (numbers included), bypassing the decision transaction:
+/// for benchmarks, migrations and tests of large ranges ([`Table::put_batch`]).
 pub async fn bulk_load_journal(table: &Table, rows: &[JournalRow]) -> Result<(), StoreError> {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-    for chunk in rows.chunks(25) {
-        let mut writes = Vec::with_capacity(chunk.len());
-        for row in chunk {
+    let items = rows
+        .iter()
+        .map(|row| {
             let (pk, sk) = keys::journal(&JournalRow::row_key(row.registered_at, row.number));
-            let item = to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })?;
-            writes.push(WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(item)).build())?).build());
-        }
-        let mut pending = Some(writes);
-        while let Some(w) = pending.take() {
-            let out = table.client.batch_write_item().request_items(&table.name, w).send().await.map_err(store_error)?;
-            pending = out.unprocessed_items.and_then(|mut u| u.remove(&table.name)).filter(|u| !u.is_empty());
-        }
-    }
-    Ok(())
+            to_item(&JournalItem { pk, sk, entity: "journal_row".into(), row: row.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    table.put_batch(items).await
 }

@@ -11,36 +11,37 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use enbek_core::audit::AuditEntry;
 use enbek_core::clock::sort_key;
-use enbek_core::domain::{Account, AccountStatus, BlockedReason, JournalRow, Login};
-use enbek_core::ports::{AccountStore, CreateAccountError, StoreError, UniqueKey, UpdateAccountError};
+use enbek_core::domain::{Account, BlockedReason, JournalRow, Login};
+use enbek_core::ports::{staff_activity_shard, AccountStore, CreateAccountError, StoreError, UniqueKey, UpdateAccountError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
-struct AccountItem {
+pub(crate) struct AccountItem {
     pk: String,
     sk: String,
     entity: String,
-    /// Present only on active staff accounts: the key of the sparse `staff-activity` index.
+    /// Present only on active staff accounts: the key of the sparse `staff-activity` index,
+    /// `ACTIVE#<shard>` (write-sharded by account ID).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    staff_active: Option<String>,
-    /// Last sign-in, or the issue time if the account never signed in (ACS-9).
+    pub(crate) staff_active: Option<String>,
+    /// The last activity (ACS-9): sign-in, issue of the login or reactivation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_activity_at: Option<String>,
+    pub(crate) last_activity_at: Option<String>,
     #[serde(flatten)]
-    account: Account,
+    pub(crate) account: Account,
 }
 
 impl AccountItem {
     fn new(account: &Account) -> Self {
         let (pk, sk) = keys::account(&account.id);
-        let swept = account.role.is_staff() && account.status == AccountStatus::Active;
+        let swept = account.is_swept();
         Self {
             pk,
             sk,
             entity: "account".into(),
-            staff_active: swept.then(|| "ACTIVE".to_owned()),
-            last_activity_at: swept.then(|| sort_key(account.last_login_at.unwrap_or(account.created_at))),
+            staff_active: swept.then(|| keys::staff_activity_partition(staff_activity_shard(&account.id))),
+            last_activity_at: swept.then(|| sort_key(account.last_activity())),
             account: account.clone(),
         }
     }
@@ -81,6 +82,13 @@ pub(crate) fn account_replace(table: &str, account: &Account, expected_token_ver
 /// The account holding a unique value, if any.
 pub(crate) async fn holder_of(table: &Table, key: &UniqueKey) -> Result<Option<String>, StoreError> {
     Ok(table.get(keys::unique(key)).await?.and_then(|i| from_item::<UniqueItem>(i).ok()).map(|u| u.account_id))
+}
+
+/// Writes accounts as they are, index attributes included but without their uniqueness claims
+/// or audit entries ([`Table::put_batch`]): for benchmarks and migrations only.
+pub async fn bulk_load_accounts(table: &Table, accounts: &[Account]) -> Result<(), StoreError> {
+    let items = accounts.iter().map(|a| to_item(&AccountItem::new(a))).collect::<Result<Vec<_>, _>>()?;
+    table.put_batch(items).await
 }
 
 #[derive(Clone, Debug)]
@@ -221,7 +229,7 @@ impl AccountStore for DynamoAccounts {
         let mut update =
             self.update(&account.id).condition_expression("attribute_exists(pk)").expression_attribute_values(":at", s(at_text));
         // Only active staff are in the sparse index; keep their activity current there.
-        update = if account.role.is_staff() && !account.is_blocked() {
+        update = if account.is_swept() {
             update
                 .update_expression(format!("SET last_login_at = :at, {LAST_ACTIVITY_AT} = :key"))
                 .expression_attribute_values(":key", s(sort_key(at)))

@@ -34,6 +34,11 @@ pub const GSI2_SK: &str = "gsi2sk";
 pub const STAFF_ACTIVITY_INDEX: &str = "staff-activity";
 pub const STAFF_ACTIVE: &str = "staff_active";
 pub const LAST_ACTIVITY_AT: &str = "last_activity_at";
+
+/// The `staff-activity` partition of a shard: `ACTIVE#<shard>`.
+pub fn staff_activity_partition(shard: u32) -> String {
+    format!("ACTIVE#{shard}")
+}
 /// TTL attribute (epoch seconds).
 pub const EXPIRES_AT: &str = "expires_at";
 

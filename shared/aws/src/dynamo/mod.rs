@@ -14,6 +14,7 @@ pub mod page;
 pub mod rate;
 pub mod schema;
 pub mod sequence;
+pub mod sweep;
 pub mod tickets;
 pub mod vacancies;
 
@@ -25,6 +26,7 @@ pub use grants::DynamoGrants;
 pub use idempotency::DynamoIdempotency;
 pub use outbox::DynamoOutbox;
 pub use rate::DynamoRateLimiter;
+pub use sweep::DynamoSweep;
 pub use tickets::DynamoTickets;
 pub use vacancies::DynamoVacancies;
 
@@ -117,6 +119,26 @@ pub fn built<T, E: std::error::Error + Send + Sync + 'static>(r: Result<T, E>) -
 }
 
 impl Table {
+    /// Puts `items` as they are with `BatchWriteItem` (25 a request; what DynamoDB leaves
+    /// unprocessed is sent again), bypassing every transaction and condition: for benchmarks,
+    /// migrations and tests of large ranges, never for the service's own writes.
+    pub async fn put_batch(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            let mut writes = Vec::with_capacity(25);
+            for item in items.by_ref().take(25) {
+                writes.push(WriteRequest::builder().put_request(built(PutRequest::builder().set_item(Some(item)).build())?).build());
+            }
+            let mut pending = Some(writes);
+            while let Some(w) = pending.take() {
+                let out = self.client.batch_write_item().request_items(&self.name, w).send().await.map_err(store_error)?;
+                pending = out.unprocessed_items.and_then(|mut u| u.remove(&self.name)).filter(|u| !u.is_empty());
+            }
+        }
+        Ok(())
+    }
+
     /// Runs `items` as one transaction. A failed condition on the first item (the record being
     /// created or changed) is `Conflict`; any other failure is the storage's.
     pub async fn write_all(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {

@@ -73,6 +73,14 @@ pub struct Account {
     /// (ACS-5; a repeated application then issues a new one, order 419 §29).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary_password_expires_at: Option<Timestamp>,
+    /// Staff: the last reactivation, or password reset, by a security administrator (ACS-10);
+    /// it counts as activity for the inactivity sweep (ACS-9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reactivated_at: Option<Timestamp>,
+    /// Staff: the activity an inactivity pre-warning was sent for (one warning per period of
+    /// inactivity; a sign-in starts a new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_warned_for: Option<Timestamp>,
     /// Staff: the information systems and functions granted by the last approved access
     /// request (ACS-2, ACS-8).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -110,6 +118,8 @@ impl Account {
             last_login_at: None,
             password_changed_at: None,
             temporary_password_expires_at: None,
+            reactivated_at: None,
+            inactivity_warned_for: None,
             systems: Vec::new(),
             functions: Vec::new(),
             journal_row: None,
@@ -118,6 +128,17 @@ impl Account {
 
     pub fn is_blocked(&self) -> bool {
         self.status == AccountStatus::Blocked
+    }
+
+    /// The account's last activity (ACS-9): the latest of the last sign-in, the issue of the
+    /// login and the last reactivation or password reset by a security administrator.
+    pub fn last_activity(&self) -> Timestamp {
+        [Some(self.created_at), self.last_login_at, self.reactivated_at].into_iter().flatten().max().unwrap_or(self.created_at)
+    }
+
+    /// Whether the inactivity sweep looks at this account: an active staff account (ACS-9).
+    pub fn is_swept(&self) -> bool {
+        self.role.is_staff() && self.status == AccountStatus::Active
     }
 
     /// Whether the account's temporary password no longer opens it at `now` (ACS-5).

@@ -580,6 +580,9 @@ impl AccessRequests {
         account.password_hash = hash;
         account.must_change_password = true;
         account.temporary_password_expires_at = self.clock.now().checked_add(self.temporary_password_ttl).ok();
+        // ACS-9: a reactivation is activity; the sweep counts the period from it.
+        account.reactivated_at = Some(self.clock.now());
+        account.inactivity_warned_for = None;
         Ok(Self::replace(&before, account, Some(temporary)))
     }
 

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod bootstrap;
 pub mod grants;
 pub mod sessions;
+pub mod sweep;
 pub mod tickets;
 pub mod vacancies;
 

@@ -18,7 +18,7 @@ async fn document(w: &World) -> String {
     record.id
 }
 
-async fn body(w: &World, kind: &str, person: u32) -> Value {
+pub(crate) async fn body(w: &World, kind: &str, person: u32) -> Value {
     let mut body = json!({
         "kind": kind,
         "organization": {"name": "Еңбек министрлігі", "bin": fixtures::bin_text(3), "kind": "state_body", "region": "Астана"},
@@ -37,7 +37,7 @@ async fn body(w: &World, kind: &str, person: u32) -> Value {
     body
 }
 
-fn decide(v: Value) -> Result<DecisionForm, enbek_core::input::Invalid> {
+pub(crate) fn decide(v: Value) -> Result<DecisionForm, enbek_core::input::Invalid> {
     DecisionForm::parse(fields(v))
 }
 

@@ -6,5 +6,6 @@ mod accounts;
 mod grants;
 mod sessions;
 mod support;
+mod sweep;
 mod tickets;
 mod vacancies;
