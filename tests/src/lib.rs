@@ -5,6 +5,7 @@
 //!
 //! Nothing here mocks AWS: every store call goes over HTTP to moto.
 
+pub mod bridge;
 pub mod metering;
 
 use axum::body::Body;
@@ -31,6 +32,12 @@ pub const PORTAL_ORIGIN: &str = "https://www.enbek.kz";
 pub const MINIMUM_WAGE: u64 = 85_000;
 /// The secret that seals list cursors in the tests.
 pub const CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
+/// Seals temporary passwords between request-access and notify in the tests.
+pub const MAIL_SEAL_KEY: &str = "test-mail-seal-key-0123456789abcdef";
+/// The sender of the e-mails `notify` sends (its domain is a verified SES identity in moto).
+pub const MAIL_FROM: &str = "noreply@enbek.local";
+/// How many receives a message gets before the redrive policy moves it to the dead-letter queue.
+pub const MAX_RECEIVE_COUNT: u32 = 3;
 /// The password of the staff accounts [`TestStack::staff_token`] creates.
 pub const STAFF_PASSWORD: &str = "Staff-Strong-Passw0rd";
 
@@ -90,6 +97,83 @@ pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
         req = req.attributes(QueueAttributeName::FifoQueue, "true");
     }
     req.send().await.expect("create test queue in moto").queue_url.expect("queue URL")
+}
+
+/// A new queue with a dead-letter queue after [`MAX_RECEIVE_COUNT`] receives, as `infra/` and the
+/// dev stack make them; returns `(url, dlq_url)`.
+pub async fn test_queue_with_dlq(client: &aws_sdk_sqs::Client, fifo: bool) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let base = format!("enbek-test-{}", short_id());
+    let suffix = if fifo { ".fifo" } else { "" };
+    let dlq_url = create_queue(client, &format!("{base}-dlq{suffix}")).await;
+    let dlq_arn = client
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("dlq attributes")
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("dlq arn");
+    let url = create_queue(client, &format!("{base}{suffix}")).await;
+    client
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#),
+        )
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .send()
+        .await
+        .expect("redrive policy");
+    (url, dlq_url)
+}
+
+/// The messages now in a queue with their attributes, left in place (visible again at once).
+pub async fn peek_all(client: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let got = client
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(0)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive");
+    let messages = got.messages.unwrap_or_default();
+    for m in &messages {
+        if let Some(h) = m.receipt_handle() {
+            client.change_message_visibility().queue_url(url).receipt_handle(h).visibility_timeout(0).send().await.expect("release");
+        }
+    }
+    messages
+}
+
+/// The e-mails moto's SES has sent to `to` (`{source, destinations, subject, body}`; moto keeps
+/// the HTML part as `body`), oldest first.
+pub async fn mail_sent_to(to: &str) -> Vec<Value> {
+    let (status, body) = http_get(&format!("{}/moto-api/data.json", endpoint())).await;
+    assert_eq!(status, 200, "moto's data.json");
+    let data: Value = serde_json::from_slice(&body).expect("moto's data.json is JSON");
+    let mut sent: Vec<Value> = Vec::new();
+    for m in data["ses"]["Message"].as_array().into_iter().flatten() {
+        if m["destinations"]["ToAddresses"].as_array().into_iter().flatten().any(|a| a == to) {
+            sent.push(m.clone());
+        }
+    }
+    sent
+}
+
+/// HTML text as a person reads it (the entities the template engine writes, undone).
+pub fn html_text(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&")
 }
 
 /// A new queue in moto (FIFO if asked); returns its URL.
@@ -158,7 +242,7 @@ pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
     (status, body)
 }
 
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
+pub(crate) fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap_or(0);
@@ -287,6 +371,11 @@ pub struct TestStack {
     pub sqs: aws_sdk_sqs::Client,
     pub notifications_url: String,
     pub integration_url: String,
+    pub notifications_dlq_url: String,
+    pub integration_dlq_url: String,
+    /// AIS "Labor Market"'s messages to the portal (VAC-6), and its dead-letter queue.
+    pub inbound_url: String,
+    pub inbound_dlq_url: String,
     /// Serials for distinct IINs of registered citizens (ACC-1: one account per person).
     serial: std::sync::atomic::AtomicU32,
 }
@@ -312,8 +401,11 @@ impl TestStack {
         let dyn_clock: Arc<dyn Clock> = clock.clone();
         let http = Self::http_settings(&table);
         let sqs = sdk.sqs();
-        let notifications_url = test_queue(&sqs, false).await;
-        let integration_url = test_queue(&sqs, true).await;
+        let (notifications_url, notifications_dlq_url) = test_queue_with_dlq(&sqs, false).await;
+        let (integration_url, integration_dlq_url) = test_queue_with_dlq(&sqs, true).await;
+        let (inbound_url, inbound_dlq_url) = test_queue_with_dlq(&sqs, false).await;
+        let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
+        sdk.sesv2().create_email_identity().email_identity(domain).send().await.expect("SES identity in moto");
         let bucket = test_bucket_name().await;
 
         let register_account = register_account::app(
@@ -349,6 +441,7 @@ impl TestStack {
                 files_bucket: bucket.clone(),
                 notifications_queue_url: notifications_url.clone(),
                 temporary_password_ttl: enbek_core::usecases::access::DEFAULT_TEMPORARY_PASSWORD_TTL,
+                mail_seal_key: MAIL_SEAL_KEY.into(),
             },
             &sdk,
             dyn_clock.clone(),
@@ -389,6 +482,10 @@ impl TestStack {
             sqs,
             notifications_url,
             integration_url,
+            notifications_dlq_url,
+            integration_dlq_url,
+            inbound_url,
+            inbound_dlq_url,
             serial: std::sync::atomic::AtomicU32::new(1),
         }
     }
@@ -412,15 +509,55 @@ impl TestStack {
         assert_eq!(create_queue(&self.sqs, &name).await, url, "the recreated queue has the same URL");
     }
 
-    /// One run of the `outbox-relay` function at `now`, built by its own composition root.
-    pub async fn relay(&self, now: Timestamp) -> Result<Value, String> {
+    /// The `outbox-relay` function, built by its own composition root.
+    pub fn relay_function(&self, max_attempts: u32) -> outbox_relay::Relay {
         let config = outbox_relay::Config {
             table_name: self.table.name.clone(),
             notifications_queue_url: self.notifications_url.clone(),
             integration_queue_url: self.integration_url.clone(),
+            max_attempts,
         };
-        let relay = outbox_relay::relay_app(config, &self.sdk, self.clock.clone());
+        outbox_relay::relay_app(config, &self.sdk, self.clock.clone())
+    }
+
+    /// One run of the `outbox-relay` function at `now`.
+    pub async fn relay(&self, now: Timestamp) -> Result<Value, String> {
+        let relay = self.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
         relay.handle(json!({ "now": now.to_string() })).await.map_err(|e| e.to_string())
+    }
+
+    /// The `notify` function, built by its own composition root.
+    pub fn notify_function(&self) -> notify::App {
+        let config = notify::Config {
+            table_name: self.table.name.clone(),
+            queue: enbek_aws::consumer::QueueRoute { url: self.notifications_url.clone(), dlq_url: self.notifications_dlq_url.clone() },
+            mail_from: MAIL_FROM.into(),
+            mail_seal_key: MAIL_SEAL_KEY.into(),
+            configuration_set: None,
+        };
+        notify::notify_app(config, &self.sdk, self.clock.clone())
+    }
+
+    /// The `labor-market-sync` function delivering through `delivery`, built by its own
+    /// composition root.
+    pub fn sync_function(&self, delivery: labor_market_sync::Delivery) -> labor_market_sync::App {
+        let config = labor_market_sync::Config {
+            table_name: self.table.name.clone(),
+            integration: enbek_aws::consumer::QueueRoute { url: self.integration_url.clone(), dlq_url: self.integration_dlq_url.clone() },
+            inbound: Some(enbek_aws::consumer::QueueRoute { url: self.inbound_url.clone(), dlq_url: self.inbound_dlq_url.clone() }),
+            delivery,
+        };
+        labor_market_sync::sync_app(config, &self.sdk, self.clock.clone()).expect("labor-market-sync")
+    }
+
+    /// `labor-market-sync` writing into this stack's bucket, as on the local stage.
+    pub fn sync_to_bucket(&self) -> labor_market_sync::App {
+        self.sync_function(labor_market_sync::Delivery::Bucket { bucket: self.bucket.clone() })
+    }
+
+    /// The bridge's source for one of this stack's queues.
+    pub async fn source(&self, function: &str, queue_url: &str, batch_size: i32) -> bridge::Source {
+        bridge::Source::new(&self.sqs, function, queue_url, batch_size).await.expect("bridge source")
     }
 
     /// The `inactivity-sweep` function, built by its own composition root, as configured on a
@@ -639,4 +776,25 @@ impl TestStack {
 
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// The consumer functions' own handlers, invoked in-process with the JSON event Lambda sends
+/// (what the bridge hands `cargo lambda watch` in the dev stack).
+#[derive(Default)]
+pub struct InProcess {
+    pub notify: Option<notify::App>,
+    pub sync: Option<labor_market_sync::App>,
+}
+
+#[async_trait::async_trait]
+impl bridge::Invoker for InProcess {
+    async fn invoke(&self, function: &str, event: Value) -> Result<Value, String> {
+        let event: aws_lambda_events::event::sqs::SqsEvent = serde_json::from_value(event).map_err(|e| format!("not an SQS event: {e}"))?;
+        let answer = match function {
+            "notify" => self.notify.as_ref().ok_or("notify is not wired")?.handle(event).await,
+            "labor-market-sync" => self.sync.as_ref().ok_or("labor-market-sync is not wired")?.handle(event).await,
+            other => return Err(format!("no function {other}")),
+        };
+        serde_json::to_value(answer).map_err(|e| e.to_string())
+    }
 }

@@ -2,9 +2,10 @@
 //! searches vacancies (ACC-4); each publish, close and notice goes to AIS "Labor Market"
 //! (VAC-5) via the transactional outbox.
 //!
-//! Routes: `POST /v1/vacancies`, `GET /v1/vacancies`, `GET /v1/vacancies/{id}`,
-//! `POST /v1/vacancies/{id}/close`, `POST /v1/layoff-notices`. The rules are in
-//! `enbek_core::usecases::vacancies`.
+//! Routes: `POST /v1/vacancies`, `GET /v1/vacancies`, `GET /v1/vacancies/{id}` (with the
+//! vacancy's activity for its employer, VAC-6), `POST /v1/vacancies/{id}/close`,
+//! `POST /v1/vacancies/{id}/outcomes` (invitations and hires, order No. 206 §33),
+//! `POST /v1/layoff-notices`. The rules are in `enbek_core::usecases::vacancies`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,11 +17,11 @@ use enbek_aws::sqs::SqsQueue;
 use enbek_core::clock::Clock;
 use enbek_core::config::{self, ConfigError};
 use enbek_core::outbox::Queues;
-use enbek_core::usecases::vacancies::{LayoffForm, SearchQuery, Vacancies, VacancyForm};
-use enbek_http::auth::{Authenticated, Authenticator};
+use enbek_core::usecases::vacancies::{LayoffForm, OutcomeForm, SearchQuery, Vacancies, VacancyForm};
+use enbek_http::auth::{Authenticated, Authenticator, MaybeAuthenticated};
 use enbek_http::context::origin;
 use enbek_http::cursor::{CursorSeal, ListQuery};
-use enbek_http::views::{LayoffCreatedView, PageView, VacancyView};
+use enbek_http::views::{LayoffCreatedView, OutcomeView, PageView, VacancyView};
 use enbek_http::{idempotency, with_common_layers, ApiError, HttpBase, HttpSettings, JsonBody, StartError};
 use std::sync::Arc;
 
@@ -68,6 +69,7 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         .route("/v1/vacancies", post(publish).get(search))
         .route("/v1/vacancies/{id}", get(read))
         .route("/v1/vacancies/{id}/close", post(close))
+        .route("/v1/vacancies/{id}/outcomes", post(report_outcome))
         .route("/v1/layoff-notices", post(layoff_notice))
         .layer(axum::middleware::from_fn_with_state(base.idempotency(), idempotency::middleware))
         .with_state(state);
@@ -86,9 +88,27 @@ async fn publish(
 }
 
 /// `GET /v1/vacancies/{id}`: public; a closed one says so, an expired one says `listed: false`.
-async fn read(State(st): State<AppState>, Path(id): Path<String>) -> Result<Json<VacancyView>, ApiError> {
-    let read = st.vacancies.read(&id).await?;
-    Ok(Json(VacancyView { listed: Some(read.listed), ..VacancyView::from(&read.vacancy) }))
+/// Its employer (signed in) also sees its activity.
+async fn read(
+    State(st): State<AppState>,
+    MaybeAuthenticated(caller): MaybeAuthenticated,
+    Path(id): Path<String>,
+) -> Result<Json<VacancyView>, ApiError> {
+    let read = st.vacancies.read(&id, caller.as_ref()).await?;
+    Ok(Json(VacancyView { listed: Some(read.listed), activity: read.activity, ..VacancyView::from(&read.vacancy) }))
+}
+
+/// `POST /v1/vacancies/{id}/outcomes` (VAC-6, order No. 206 §33): the employer reports an
+/// invitation to an interview or a hire; it goes to AIS "Labor Market".
+async fn report_outcome(
+    State(st): State<AppState>,
+    Authenticated(employer): Authenticated,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<impl IntoResponse, ApiError> {
+    let form = OutcomeForm::parse(body, st.vacancies.today());
+    let outcome = st.vacancies.report_outcome(&employer, &id, form, &origin()).await?;
+    Ok((StatusCode::CREATED, Json(OutcomeView::from(&outcome))))
 }
 
 /// `GET /v1/vacancies`: public search, newest first.

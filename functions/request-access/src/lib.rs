@@ -40,6 +40,9 @@ pub struct Config {
     /// `TEMPORARY_PASSWORD_TTL_HOURS` (default 72): how long a temporary password opens the
     /// account (ACS-5).
     pub temporary_password_ttl: jiff::SignedDuration,
+    /// `MAIL_SEAL_KEY` (≥ 32 characters, shared with `notify` only): seals the temporary
+    /// password inside the e-mail message (ACS-4, ACS-5).
+    pub mail_seal_key: String,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
             files_bucket: config::required("FILES_BUCKET")?,
             notifications_queue_url: config::required("NOTIFICATIONS_QUEUE_URL")?,
             temporary_password_ttl: jiff::SignedDuration::from_hours(hours),
+            mail_seal_key: config::secret("MAIL_SEAL_KEY")?,
         })
     }
 }
@@ -76,6 +80,7 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         outbox: Arc::new(DynamoOutbox::new(table.clone())),
         queues: Queues { notifications: Some(Arc::new(SqsQueue::new(aws.sqs(), config.notifications_queue_url))), integration: None },
         hasher: Arc::new(Argon2Hasher),
+        secrets: Arc::new(enbek_core::seal::mail_sealer(&config.mail_seal_key)),
         audit: Arc::new(DynamoAudit::new(table)),
         clock,
         temporary_password_ttl: config.temporary_password_ttl,

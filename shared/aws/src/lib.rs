@@ -4,9 +4,13 @@
 //! One AWS configuration load per process ([`Aws::load`]); `AWS_ENDPOINT_URL` (the SDK's own
 //! variable) points every client at a local endpoint such as `moto_server`.
 
+#[cfg(feature = "consumer")]
+pub mod consumer;
 pub mod dynamo;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "ses")]
+pub mod ses;
 #[cfg(feature = "sqs")]
 pub mod sqs;
 
@@ -62,6 +66,15 @@ impl Aws {
             b.push_interceptor(i.clone());
         }
         aws_sdk_s3::Client::from_conf(b.build())
+    }
+
+    #[cfg(feature = "ses")]
+    pub fn sesv2(&self) -> aws_sdk_sesv2::Client {
+        let mut b = aws_sdk_sesv2::config::Builder::from(&self.config);
+        for i in &self.interceptors {
+            b.push_interceptor(i.clone());
+        }
+        aws_sdk_sesv2::Client::from_conf(b.build())
     }
 
     #[cfg(feature = "sqs")]

@@ -365,6 +365,11 @@ codes! {
         ru: "Учётная запись гражданина с этим ИИН не найдена.",
         en: "No citizen account exists for this IIN.",
     },
+    PositionsFilled => "positions_filled" {
+        kk: "Бос орынның барлық орындарына адамдар қабылданып қойған.",
+        ru: "На все места вакансии уже приняты работники.",
+        en: "Every position of the vacancy has already been filled.",
+    },
     GrantExceeded => "grant_exceeded" {
         kk: "Сома гранттың қалдығынан асады.",
         ru: "Сумма превышает остаток гранта.",

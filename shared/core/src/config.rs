@@ -43,6 +43,15 @@ where
     }
 }
 
+/// A required secret of at least 32 characters (a key is derived from it).
+pub fn secret(variable: &'static str) -> Result<String, ConfigError> {
+    let value = required(variable)?;
+    if value.chars().count() < 32 {
+        return Err(ConfigError { variable, problem: "is shorter than 32 characters".into() });
+    }
+    Ok(value)
+}
+
 /// A comma-separated list (empty when unset).
 pub fn list(variable: &'static str) -> Vec<String> {
     std::env::var(variable).unwrap_or_default().split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()

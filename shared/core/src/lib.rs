@@ -7,20 +7,25 @@
 //! Layering (outer to inner): a function's handler → a use case in [`usecases`] → [`ports`] →
 //! adapters. Domain value types in [`domain`] parse their input once ("parse, don't validate").
 
+pub mod ais;
 pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod consume;
 pub mod domain;
 pub mod enums;
 pub mod ids;
 pub mod input;
+pub mod mail;
 pub mod outbox;
 pub mod page;
 pub mod password;
 pub mod ports;
+#[cfg(feature = "seal")]
+pub mod seal;
 pub mod telemetry;
 pub mod usecases;
 

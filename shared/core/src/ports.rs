@@ -5,8 +5,8 @@
 use crate::attachments::AttachmentRecord;
 use crate::audit::AuditEntry;
 use crate::domain::{
-    AccessRequest, Account, BlockedReason, Grant, GrantReport, Iin, JournalRow, LayoffNotice, Login, Refund, RequestKind, RequestStatus,
-    Ticket, TicketStatus, Vacancy, VacancySearch,
+    AccessRequest, Account, BlockedReason, CandidateOutcome, Grant, GrantReport, Iin, JournalRow, LayoffNotice, Login, Refund, RequestKind,
+    RequestStatus, Ticket, TicketStatus, Vacancy, VacancyActivity, VacancySearch,
 };
 use crate::outbox::OutboxMessage;
 use crate::page::{Page, PageRequest};
@@ -333,6 +333,17 @@ pub trait VacancyStore: Send + Sync {
     async fn search(&self, search: &VacancySearch, today: jiff::civil::Date, page: &PageRequest) -> Result<Page<Vacancy>, StoreError>;
     /// Stores a lay-off notice with its audit entry and outbox messages (VAC-2).
     async fn save_layoff_notice(&self, notice: &LayoffNotice, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), StoreError>;
+    /// The vacancy's activity (VAC-6); all zero when nothing happened yet.
+    async fn activity(&self, vacancy_id: &str) -> Result<VacancyActivity, StoreError>;
+    /// Stores an employer's report and counts it on the vacancy's activity, with its audit entry
+    /// and outbox messages. A hire beyond `positions` hires is `Conflict`.
+    async fn report_outcome(
+        &self,
+        outcome: &CandidateOutcome,
+        positions: u32,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError>;
 }
 
 /// The audit trail (ACS-12): entries that stand alone (reads, refused sign-ins, exports), and
@@ -434,4 +445,49 @@ pub const STAFF_ACTIVITY_SHARDS: u32 = 8;
 pub fn staff_activity_shard(account_id: &str) -> u32 {
     let tail = &account_id[account_id.len().saturating_sub(8)..];
     u32::from_str_radix(tail, 16).unwrap_or(0) % STAFF_ACTIVITY_SHARDS
+}
+
+/// What a consumer's record of an event said when it tried to claim it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody has handled it: this invocation does, within the lease.
+    Claimed,
+    /// Handled before (a duplicate delivery): nothing to do. (An event settled as poisoned is
+    /// not done: redriven from the dead-letter queue after a fix, it is handled again.)
+    Done,
+    /// Another invocation holds a live lease on it.
+    Busy,
+}
+
+/// How an event ended, as its processed-event record keeps it (never the message body).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settlement {
+    /// `delivered`, `already_delivered`, `sent`, `recorded`, … or [`POISONED`].
+    pub outcome: String,
+    pub event_type: String,
+    /// For a poisoned event: why (e.g. AIS's answer).
+    pub detail: Option<String>,
+}
+
+/// The outcome of an event moved to the dead-letter queue: kept with its reason, but claimable
+/// again.
+pub const POISONED: &str = "poisoned";
+
+/// The consumers' processed-event records (idempotency per event ID), written with a condition
+/// and kept (TTL) longer than a queue keeps a message.
+#[async_trait]
+pub trait ProcessedEvents: Send + Sync {
+    /// Claims `event_id` for `consumer` until `now + lease`, unless it is done or held.
+    async fn claim(&self, consumer: &str, event_id: &str, now: Timestamp, lease: SignedDuration) -> Result<Claim, StoreError>;
+    /// Records the claimed event as done, with how it ended.
+    async fn settle(&self, consumer: &str, event_id: &str, now: Timestamp, settlement: &Settlement) -> Result<(), StoreError>;
+    /// Gives a claimed event up (it will be tried again).
+    async fn release(&self, consumer: &str, event_id: &str) -> Result<(), StoreError>;
+}
+
+/// Seals a secret that must travel through a queue to one reader (the temporary password on
+/// its way to `notify`), bound to `aad` (the event ID). Implemented by `enbek_core::seal`.
+pub trait SecretBox: Send + Sync {
+    fn seal_text(&self, aad: &str, plain: &str) -> String;
+    fn open_text(&self, aad: &str, sealed: &str) -> Option<String>;
 }

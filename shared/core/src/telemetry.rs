@@ -39,12 +39,67 @@ pub fn mask(value: &str) -> String {
     out
 }
 
+/// `text` with every word that holds an `@` masked (e-mail addresses in a service's error
+/// message are logins here).
+pub fn mask_emails(text: &str) -> String {
+    text.split(' ')
+        .map(|w| if w.contains('@') { mask(w.trim_matches(|c: char| c == ',' || c == '.' || c == ';')) } else { w.to_owned() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The CloudWatch namespace of the service's own metrics.
+pub const METRICS_NAMESPACE: &str = "Enbek";
+
+/// One CloudWatch Embedded Metric Format line: counts under [`METRICS_NAMESPACE`] with the
+/// dimension `Function`. CloudWatch turns the log line into metrics, so alarms need no API call
+/// from the function (and no permission for one).
+pub fn metrics_line(function: &str, counts: &[(&str, u64)], at: jiff::Timestamp) -> String {
+    let metrics: Vec<serde_json::Value> = counts.iter().map(|(name, _)| serde_json::json!({ "Name": name, "Unit": "Count" })).collect();
+    let mut line = serde_json::json!({
+        "_aws": {
+            "Timestamp": at.as_millisecond(),
+            "CloudWatchMetrics": [{ "Namespace": METRICS_NAMESPACE, "Dimensions": [["Function"]], "Metrics": metrics }],
+        },
+        "Function": function,
+    });
+    for (name, value) in counts {
+        line[*name] = serde_json::json!(value);
+    }
+    line.to_string()
+}
+
+/// Writes [`metrics_line`] to stdout, where the Lambda runtime's log capture reads it. Nothing
+/// when every count is zero (an idle relay run): alarms treat missing data as "nothing happened".
+pub fn emit_metrics(function: &str, counts: &[(&str, u64)]) {
+    if counts.iter().all(|(_, n)| *n == 0) {
+        return;
+    }
+    println!("{}", metrics_line(function, counts, jiff::Timestamp::now()));
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_embedded_metric_line_declares_its_counts() {
+        let at: jiff::Timestamp = "2026-11-25T00:00:00Z".parse().unwrap();
+        let line: serde_json::Value =
+            serde_json::from_str(&super::metrics_line("notify", &[("Delivered", 3), ("Poisoned", 1)], at)).unwrap();
+        assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Namespace"], "Enbek");
+        assert_eq!(line["_aws"]["CloudWatchMetrics"][0]["Metrics"][1]["Name"], "Poisoned");
+        assert_eq!((line["Function"].as_str(), line["Delivered"].as_u64(), line["Poisoned"].as_u64()), (Some("notify"), Some(3), Some(1)));
+        assert_eq!(line["_aws"]["Timestamp"], 1_795_564_800_000_i64);
+    }
+
     #[test]
     fn chains_show_every_cause() {
         let e = crate::ports::StoreError::Unavailable(Box::new(std::io::Error::other("connection refused")));
         assert_eq!(super::chain(&e), "storage unavailable: connection refused");
+    }
+
+    #[test]
+    fn addresses_in_error_texts_are_masked() {
+        assert_eq!(super::mask_emails("not verified: erlan@enbek.gov.kz, x"), "not verified: er**************kz x");
     }
 
     #[test]

@@ -115,6 +115,7 @@ impl From<VacancyError> for ApiError {
             VacancyError::Forbidden => ApiError::forbidden(),
             VacancyError::NotFound => ApiError::not_found(),
             VacancyError::AlreadyClosed => ApiError::conflict(Code::AlreadyClosed),
+            VacancyError::PositionsFilled => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::PositionsFilled),
             VacancyError::BrokenEmployer(_) => ApiError::internal(&e),
             VacancyError::Store(e) => e.into(),
         }

@@ -19,8 +19,6 @@ use crate::body::read_limited;
 use crate::context;
 use crate::error::ApiError;
 use crate::layers::IDEMPOTENCY_KEY;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -28,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use enbek_core::clock::Clock;
 use enbek_core::codes::Code;
 use enbek_core::ports::{IdempotencyBegin, IdempotencyStore, StoredResponse};
-use hkdf::Hkdf;
+use enbek_core::seal::Sealer;
 use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -77,27 +75,8 @@ fn storable(status: StatusCode) -> bool {
 
 /// The AEAD that seals the stored answer: its key comes from the client's Idempotency-Key,
 /// bound to the scope and the record.
-fn cipher(key: &str, scope: &str, record: &str) -> Aes256Gcm {
-    let hk = Hkdf::<Sha256>::new(Some(scope.as_bytes()), key.as_bytes());
-    let mut okm = [0u8; 32];
-    // 32 bytes is a valid HKDF-SHA256 output length; `expand` cannot fail for it.
-    let _ = hk.expand(format!("enbek/idempotency/v1/{record}").as_bytes(), &mut okm);
-    Aes256Gcm::new(&okm.into())
-}
-
-fn seal(cipher: &Aes256Gcm, record: &str, plain: &[u8]) -> Option<Vec<u8>> {
-    let nonce: [u8; 12] = rand::random();
-    let mut out = nonce.to_vec();
-    out.extend(cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad: record.as_bytes() }).ok()?);
-    Some(out)
-}
-
-fn open(cipher: &Aes256Gcm, record: &str, sealed: &[u8]) -> Option<Vec<u8>> {
-    if sealed.len() < 12 {
-        return None;
-    }
-    let (nonce, text) = sealed.split_at(12);
-    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: text, aad: record.as_bytes() }).ok()
+fn cipher(key: &str, scope: &str, record: &str) -> Sealer {
+    Sealer::derive(key.as_bytes(), scope.as_bytes(), &format!("enbek/idempotency/v1/{record}"))
 }
 
 /// The axum middleware; add it with `axum::middleware::from_fn_with_state`.
@@ -130,7 +109,7 @@ pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Nex
         Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyBegin::Mismatch) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::IdempotencyKeyReused).into_response(),
         Ok(IdempotencyBegin::InProgress) => ApiError::conflict(Code::RequestInProgress).with_retry_after(1).into_response(),
-        Ok(IdempotencyBegin::Replay(stored)) => match open(&aead, &record, &stored.body) {
+        Ok(IdempotencyBegin::Replay(stored)) => match aead.open(record.as_bytes(), &stored.body) {
             Some(body) => replay(StoredResponse { body, ..stored }),
             None => ApiError::bug("an idempotency record that its own key does not open").into_response(),
         },
@@ -145,7 +124,7 @@ pub async fn middleware(State(idem): State<Idempotency>, req: Request, next: Nex
                 }
             };
             let keep = storable(rparts.status) && rparts.extensions.get::<DoNotStore>().is_none();
-            let sealed = if keep { seal(&aead, &record, &rbytes) } else { None };
+            let sealed = keep.then(|| aead.seal(record.as_bytes(), &rbytes));
             let outcome = match sealed {
                 None => idem.store.abandon(&record).await,
                 Some(body) => {
@@ -190,12 +169,15 @@ mod tests {
     #[test]
     fn a_stored_answer_opens_only_with_the_clients_key_scope_and_record() {
         let record = sha256_hex(&[b"anonymous@203.0.113.1", b"key-1"]);
-        let sealed = seal(&cipher("key-1", "anonymous@203.0.113.1", &record), &record, b"{\"access_code\":\"ABCD\"}").unwrap();
+        let sealed = cipher("key-1", "anonymous@203.0.113.1", &record).seal(record.as_bytes(), b"{\"access_code\":\"ABCD\"}");
         assert!(!sealed.windows(4).any(|w| w == b"ABCD"), "sealed, not in clear");
-        assert_eq!(open(&cipher("key-1", "anonymous@203.0.113.1", &record), &record, &sealed).unwrap(), b"{\"access_code\":\"ABCD\"}");
-        assert!(open(&cipher("key-2", "anonymous@203.0.113.1", &record), &record, &sealed).is_none(), "another key");
-        assert!(open(&cipher("key-1", "anonymous@203.0.113.2", &record), &record, &sealed).is_none(), "another scope");
-        assert!(open(&cipher("key-1", "anonymous@203.0.113.1", &record), "other", &sealed).is_none(), "another record");
+        assert_eq!(
+            cipher("key-1", "anonymous@203.0.113.1", &record).open(record.as_bytes(), &sealed).unwrap(),
+            b"{\"access_code\":\"ABCD\"}"
+        );
+        assert!(cipher("key-2", "anonymous@203.0.113.1", &record).open(record.as_bytes(), &sealed).is_none(), "another key");
+        assert!(cipher("key-1", "anonymous@203.0.113.2", &record).open(record.as_bytes(), &sealed).is_none(), "another scope");
+        assert!(cipher("key-1", "anonymous@203.0.113.1", &record).open(b"other", &sealed).is_none(), "another record");
     }
 
     #[test]

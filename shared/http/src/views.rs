@@ -276,6 +276,10 @@ pub struct VacancyView {
     /// `GET /v1/vacancies/{id}` only: published and not expired.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listed: Option<bool>,
+    /// `GET /v1/vacancies/{id}` with its employer's token only (VAC-6): responses from AIS,
+    /// reported invitations and hires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity: Option<enbek_core::domain::VacancyActivity>,
 }
 
 impl From<&Vacancy> for VacancyView {
@@ -300,7 +304,24 @@ impl From<&Vacancy> for VacancyView {
             published_at: v.published_at,
             closed_at: v.closed_at,
             listed: None,
+            activity: None,
         }
+    }
+}
+
+/// 201 of `POST /v1/vacancies/{id}/outcomes` (the IIN is not echoed).
+#[derive(Clone, Debug, Serialize)]
+pub struct OutcomeView {
+    pub id: String,
+    pub vacancy_id: String,
+    pub kind: enbek_core::domain::OutcomeKind,
+    pub on: Date,
+    pub reported_at: Timestamp,
+}
+
+impl From<&enbek_core::domain::CandidateOutcome> for OutcomeView {
+    fn from(o: &enbek_core::domain::CandidateOutcome) -> Self {
+        Self { id: o.id.clone(), vacancy_id: o.vacancy_id.clone(), kind: o.kind, on: o.on, reported_at: o.reported_at }
     }
 }
 

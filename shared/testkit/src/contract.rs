@@ -14,6 +14,7 @@ use enbek_core::ports::{
     DecisionWrite, DueFilter, GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter, StoreError,
     StoredResponse, SubmitError, SweepStore, TicketFilter, TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
 };
+use enbek_core::ports::{Claim, ProcessedEvents, Settlement};
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 
@@ -365,6 +366,23 @@ pub async fn vacancy_store(store: &dyn VacancyStore, outbox: &dyn OutboxStore) {
     outbox.delivered(&pending[0].event_id).await.unwrap();
     assert!(!outbox.is_pending(&pending[0].event_id).await.unwrap());
     assert!(outbox.is_pending(&pending[1].event_id).await.unwrap());
+    assert!(!outbox.reschedule(&pending[0]).await.unwrap(), "a sent message is not brought back");
+
+    // A failed send moves the message to its next try; given up, it leaves `pending` for `failed`.
+    let mut later = outbox.get(&pending[1].event_id).await.unwrap().expect("still there");
+    later.attempts = 1;
+    later.next_attempt_at = Some(at(120));
+    later.last_error = Some("queue down".into());
+    assert!(outbox.reschedule(&later).await.unwrap());
+    let due: Vec<String> = outbox.pending(at(60), 10).await.unwrap().into_iter().map(|m| m.event_id).collect();
+    assert_eq!(due, vec![pending[2].event_id.clone()], "not due before its next try");
+    assert_eq!(outbox.pending(at(121), 10).await.unwrap().last().map(|m| m.event_id.clone()), Some(later.event_id.clone()));
+    later.failed = true;
+    assert!(outbox.reschedule(&later).await.unwrap());
+    assert!(outbox.pending(at(1000), 10).await.unwrap().iter().all(|m| m.event_id != later.event_id));
+    let failed = outbox.failed(10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0].attempts, failed[0].last_error.as_deref()), (1, Some("queue down")));
 }
 
 /// Stand-alone entries, by actor newest first and by day.
@@ -509,6 +527,64 @@ pub async fn sweep_store(store: &dyn SweepStore, accounts: &dyn AccountStore) {
     assert!(!store.mark_warned(&again, &audit("sweep"), &[]).await.unwrap(), "not twice");
 }
 
+/// `ProcessedEvents`: a claim is exclusive while its lease lasts, released claims and lapsed
+/// leases can be claimed again, a settled event is done for good.
+pub async fn processed_events(store: &dyn ProcessedEvents) {
+    let lease = SignedDuration::from_mins(16);
+    let settled = Settlement { outcome: "sent".into(), event_type: "ticket.updated".into(), detail: None };
+    assert_eq!(store.claim("notify", "e1", t0(), lease).await.unwrap(), Claim::Claimed);
+    assert_eq!(store.claim("notify", "e1", at(1), lease).await.unwrap(), Claim::Busy, "held by the first claim");
+    assert_eq!(store.claim("labor-market-sync", "e1", at(1), lease).await.unwrap(), Claim::Claimed, "records are per consumer");
+    store.release("notify", "e1").await.unwrap();
+    assert_eq!(store.claim("notify", "e1", at(2), lease).await.unwrap(), Claim::Claimed, "released: claimable again");
+    store.settle("notify", "e1", at(3), &settled).await.unwrap();
+    assert_eq!(store.claim("notify", "e1", at(4), lease).await.unwrap(), Claim::Done);
+    assert_eq!(store.claim("notify", "e1", at(60), lease).await.unwrap(), Claim::Done, "done stays done");
+    store.release("notify", "e1").await.unwrap();
+    assert_eq!(store.claim("notify", "e1", at(61), lease).await.unwrap(), Claim::Done, "a release never undoes a settlement");
+    // A poisoned event keeps its reason but is handled again when redriven.
+    let poisoned =
+        Settlement { outcome: enbek_core::ports::POISONED.into(), event_type: "x".into(), detail: Some("AIS answered 400".into()) };
+    assert_eq!(store.claim("notify", "e3", t0(), lease).await.unwrap(), Claim::Claimed);
+    store.settle("notify", "e3", at(1), &poisoned).await.unwrap();
+    assert_eq!(store.claim("notify", "e3", at(2), lease).await.unwrap(), Claim::Claimed, "redriven after a fix");
+    // A crashed invocation's claim lapses with its lease.
+    assert_eq!(store.claim("notify", "e2", t0(), lease).await.unwrap(), Claim::Claimed);
+    assert_eq!(store.claim("notify", "e2", at(17), lease).await.unwrap(), Claim::Claimed);
+}
+
+/// Vacancy activity (VAC-6): AIS's response counts apply in `as_of` order only, for existing
+/// vacancies; employers' reports count, and hires stop at the vacancy's positions.
+pub async fn vacancy_activity(store: &dyn VacancyStore, activity: &dyn enbek_core::ais::ActivityStore) {
+    use enbek_core::domain::{CandidateOutcome, OutcomeKind};
+    let employer = fixtures::account(Role::Employer, "h", t0());
+    let until = enbek_core::calendar::local_date(t0()).checked_add(jiff::ToSpan::days(30)).unwrap();
+    let v = fixtures::vacancy("Токарь", "751110000", "7223", &employer, t0(), until);
+    store.publish(&v, &audit(&employer.id), &[]).await.unwrap();
+    assert_eq!(store.activity(&v.id).await.unwrap(), Default::default());
+    assert_eq!(activity.record_responses("no-such-vacancy", 1, at(1), at(1)).await.unwrap(), None);
+    assert_eq!(activity.record_responses(&v.id, 5, at(10), at(11)).await.unwrap(), Some(true));
+    assert_eq!(activity.record_responses(&v.id, 3, at(5), at(12)).await.unwrap(), Some(false), "an older count is stale");
+    assert_eq!(activity.record_responses(&v.id, 5, at(10), at(12)).await.unwrap(), Some(false), "the same count again");
+    let a = store.activity(&v.id).await.unwrap();
+    assert_eq!((a.responses_count, a.responses_as_of), (5, Some(at(10))));
+    let outcome = |kind| CandidateOutcome {
+        id: enbek_core::ids::new_id(),
+        vacancy_id: v.id.clone(),
+        kind,
+        iin: fixtures::iin(1),
+        on: until,
+        reported_by: employer.id.clone(),
+        reported_at: at(20),
+    };
+    store.report_outcome(&outcome(OutcomeKind::InterviewInvitation), 1, &audit(&employer.id), &[]).await.unwrap();
+    store.report_outcome(&outcome(OutcomeKind::Hire), 1, &audit(&employer.id), &[]).await.unwrap();
+    let again = store.report_outcome(&outcome(OutcomeKind::Hire), 1, &audit(&employer.id), &[]).await;
+    assert!(matches!(again, Err(StoreError::Conflict)), "one position, one hire: {again:?}");
+    let a = store.activity(&v.id).await.unwrap();
+    assert_eq!((a.responses_count, a.invitations_count, a.hires_count, a.updated_at), (5, 1, 1, Some(at(20))));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,5 +606,8 @@ mod tests {
         grant_store(&s, &s).await;
         let s = MemoryStore::new();
         sweep_store(&s, &s).await;
+        processed_events(&MemoryStore::new()).await;
+        let s = MemoryStore::new();
+        vacancy_activity(&s, &s).await;
     }
 }

@@ -9,16 +9,16 @@ use enbek_core::audit::AuditEntry;
 use enbek_core::clock::sort_key;
 use enbek_core::domain::vacancy::words;
 use enbek_core::domain::{
-    AccessRequest, Account, AccountStatus, BlockedReason, Grant, GrantReport, JournalRow, LayoffNotice, Login, Refund, RefundStatus,
-    ReportStatus, RequestStatus, Role, Ticket, Vacancy, VacancySearch, VacancyStatus,
+    AccessRequest, Account, AccountStatus, BlockedReason, CandidateOutcome, Grant, GrantReport, JournalRow, LayoffNotice, Login,
+    OutcomeKind, Refund, RefundStatus, ReportStatus, RequestStatus, Role, Ticket, Vacancy, VacancyActivity, VacancySearch, VacancyStatus,
 };
 use enbek_core::outbox::{OutboxMessage, OutboxStore};
 use enbek_core::page::{Page, PageRequest};
 use enbek_core::ports::{
-    staff_activity_shard, AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, BlockOutcome, CreateAccountError,
-    DecideError, DecisionWrite, DueFilter, GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore, RateLimit, RateLimiter,
-    StaffActivity, StoreError, StoredResponse, SubmitError, SweepStore, TicketFilter, TicketStore, UniqueKey, UpdateAccountError,
-    VacancyStore,
+    staff_activity_shard, AccessRequestStore, AccountEffect, AccountStore, AttachmentStore, AuditLog, BlockOutcome, Claim,
+    CreateAccountError, DecideError, DecisionWrite, DueFilter, GrantStore, GrantWriteError, IdempotencyBegin, IdempotencyStore,
+    ProcessedEvents, RateLimit, RateLimiter, Settlement, StaffActivity, StoreError, StoredResponse, SubmitError, SweepStore, TicketFilter,
+    TicketStore, UniqueKey, UpdateAccountError, VacancyStore,
 };
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -59,6 +59,15 @@ struct State {
     grants: HashMap<String, Grant>,
     reports: BTreeMap<(String, String), GrantReport>,
     refunds: BTreeMap<(String, String), Refund>,
+    activity: HashMap<String, (VacancyActivity, Option<Timestamp>)>,
+    outcomes: BTreeMap<String, CandidateOutcome>,
+    processed: HashMap<(String, String), Processed>,
+}
+
+#[derive(Clone, Debug)]
+enum Processed {
+    Claimed { lease_until: Timestamp },
+    Done(Settlement),
 }
 
 /// Every table-backed port, in memory.
@@ -631,6 +640,94 @@ impl VacancyStore for MemoryStore {
         s.audit.push(audit.clone());
         Ok(())
     }
+
+    async fn activity(&self, vacancy_id: &str) -> Result<VacancyActivity, StoreError> {
+        Ok(self.lock().activity.get(vacancy_id).map(|a| a.0.clone()).unwrap_or_default())
+    }
+
+    async fn report_outcome(
+        &self,
+        outcome: &CandidateOutcome,
+        positions: u32,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        let current = s.activity.get(&outcome.vacancy_id).map(|a| a.0.hires_count).unwrap_or(0);
+        if outcome.kind == OutcomeKind::Hire && current >= positions {
+            return Err(StoreError::Conflict);
+        }
+        put_outbox(&mut s, outbox)?;
+        let entry = s.activity.entry(outcome.vacancy_id.clone()).or_default();
+        match outcome.kind {
+            OutcomeKind::InterviewInvitation => entry.0.invitations_count += 1,
+            OutcomeKind::Hire => entry.0.hires_count += 1,
+        }
+        entry.0.updated_at = Some(outcome.reported_at);
+        s.outcomes.insert(outcome.id.clone(), outcome.clone());
+        s.audit.push(audit.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl enbek_core::ais::ActivityStore for MemoryStore {
+    async fn record_responses(&self, vacancy_id: &str, count: u32, as_of: Timestamp, now: Timestamp) -> Result<Option<bool>, StoreError> {
+        let mut s = self.lock();
+        if !s.vacancies.contains_key(vacancy_id) {
+            return Ok(None);
+        }
+        let entry = s.activity.entry(vacancy_id.to_owned()).or_default();
+        if entry.1.is_some_and(|seen| seen >= as_of) {
+            return Ok(Some(false));
+        }
+        entry.1 = Some(as_of);
+        entry.0.responses_count = count;
+        entry.0.responses_as_of = Some(as_of);
+        entry.0.updated_at = Some(now);
+        Ok(Some(true))
+    }
+}
+
+#[async_trait]
+impl ProcessedEvents for MemoryStore {
+    async fn claim(&self, consumer: &str, event_id: &str, now: Timestamp, lease: jiff::SignedDuration) -> Result<Claim, StoreError> {
+        let mut s = self.lock();
+        let key = (consumer.to_owned(), event_id.to_owned());
+        match s.processed.get(&key) {
+            Some(Processed::Done(s)) if s.outcome != enbek_core::ports::POISONED => Ok(Claim::Done),
+            Some(Processed::Claimed { lease_until }) if *lease_until >= now => Ok(Claim::Busy),
+            _ => {
+                s.processed.insert(key, Processed::Claimed { lease_until: now + lease });
+                Ok(Claim::Claimed)
+            }
+        }
+    }
+
+    async fn settle(&self, consumer: &str, event_id: &str, _: Timestamp, settlement: &Settlement) -> Result<(), StoreError> {
+        self.lock().processed.insert((consumer.to_owned(), event_id.to_owned()), Processed::Done(settlement.clone()));
+        Ok(())
+    }
+
+    async fn release(&self, consumer: &str, event_id: &str) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        let key = (consumer.to_owned(), event_id.to_owned());
+        // A settled event stays settled.
+        if matches!(s.processed.get(&key), Some(Processed::Claimed { .. })) {
+            s.processed.remove(&key);
+        }
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    /// How a consumer settled an event, if it did.
+    pub fn settlement(&self, consumer: &str, event_id: &str) -> Option<Settlement> {
+        match self.lock().processed.get(&(consumer.to_owned(), event_id.to_owned())) {
+            Some(Processed::Done(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
 }
 
 // --- outbox and audit --------------------------------------------------------------------
@@ -639,13 +736,31 @@ impl VacancyStore for MemoryStore {
 impl OutboxStore for MemoryStore {
     async fn pending(&self, before: Timestamp, limit: i32) -> Result<Vec<OutboxMessage>, StoreError> {
         let s = self.lock();
-        let mut waiting: Vec<&OutboxMessage> = s.outbox.values().filter(|m| m.created_at < before).collect();
-        waiting.sort_by_key(|m| (m.created_at, m.event_id.clone()));
+        let mut waiting: Vec<&OutboxMessage> = s.outbox.values().filter(|m| !m.failed && m.due() < before).collect();
+        waiting.sort_by_key(|m| (m.due(), m.event_id.clone()));
         Ok(waiting.into_iter().take(usize::try_from(limit).unwrap_or(0)).cloned().collect())
     }
 
-    async fn is_pending(&self, event_id: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().outbox.contains_key(event_id))
+    async fn get(&self, event_id: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        Ok(self.lock().outbox.get(event_id).cloned())
+    }
+
+    async fn reschedule(&self, message: &OutboxMessage) -> Result<bool, StoreError> {
+        let mut s = self.lock();
+        match s.outbox.get_mut(&message.event_id) {
+            Some(m) => {
+                *m = message.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn failed(&self, limit: i32) -> Result<Vec<OutboxMessage>, StoreError> {
+        let s = self.lock();
+        let mut failed: Vec<&OutboxMessage> = s.outbox.values().filter(|m| m.failed).collect();
+        failed.sort_by_key(|m| (m.created_at, m.event_id.clone()));
+        Ok(failed.into_iter().take(usize::try_from(limit).unwrap_or(0)).cloned().collect())
     }
 
     async fn delivered(&self, event_id: &str) -> Result<(), StoreError> {

@@ -7,8 +7,17 @@
 //!    (API.md "Local seed");
 //! 4. builds every function, then runs `cargo lambda watch`, which serves the API's paths on
 //!    one origin;
-//! 5. prints `ready: <base URL>` once `GET /v1/accounts/me` answers 401, relays outbox messages
-//!    every 10 s, and stops everything it started on Ctrl-C or SIGTERM.
+//! 5. prints `ready: <base URL>` once `GET /v1/accounts/me` answers 401;
+//! 6. feeds the queue consumers as Lambda's event source mappings do in AWS (the bridge,
+//!    `integration::bridge`): polls the integration and AIS inbound queues for
+//!    `labor-market-sync` and the notifications queue for `notify`, invokes them through the
+//!    Lambda Invoke API that `cargo lambda watch` serves, deletes what did not fail, and leaves
+//!    the rest to the queues' visibility timeouts and redrive policies; relays outbox messages
+//!    every 10 s; and stops everything it started on Ctrl-C or SIGTERM.
+//!
+//! AIS documents go to the bucket (`AIS_DELIVERY=bucket`) under `exchange/ais/`, and e-mail to
+//! moto's SES (read back at `/moto-api/data.json`): see the README, "Local mail and AIS
+//! documents".
 //!
 //! Environment: `MOTO_PORT` (default 4566), `WATCH_PORT` (default 9000), `STAGE` (default
 //! `local`). Logs of moto go to `target/devstack/moto.log`.
@@ -26,6 +35,7 @@ pub const LOCAL_ADMIN_PASSWORD: &str = "Local-Admin-Passw0rd";
 struct Names {
     table: String,
     bucket: String,
+    /// Integration (FIFO), notifications, AIS inbound; each with a `-dlq`.
     queues: Vec<(String, bool)>,
 }
 
@@ -35,9 +45,22 @@ impl Names {
         Self {
             table: p.clone(),
             bucket: format!("{p}-files"),
-            queues: vec![(format!("{p}-integration.fifo"), true), (format!("{p}-notifications"), false)],
+            queues: vec![
+                (format!("{p}-integration.fifo"), true),
+                (format!("{p}-notifications"), false),
+                (format!("{p}-ais-inbound"), false),
+            ],
         }
     }
+}
+
+/// The sender of local e-mail (its domain is verified in moto's SES).
+const MAIL_FROM: &str = "noreply@enbek.local";
+
+/// A queue and its dead-letter queue.
+struct QueueUrls {
+    url: String,
+    dlq: String,
 }
 
 struct Children(Vec<Child>);
@@ -108,8 +131,8 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
     }
 }
 
-/// Creates what is missing; returns each queue's URL (integration, notifications).
-async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<String>, String> {
+/// Creates what is missing; returns each queue's URLs (integration, notifications, inbound).
+async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<QueueUrls>, String> {
     let dynamo = sdk.dynamodb();
     enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
@@ -164,8 +187,16 @@ async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<Str
             q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
         }
         let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        urls.push(created.queue_url.unwrap_or_default());
+        urls.push(QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
     }
+    // SES sends only from verified identities (moto checks it too).
+    let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
+    sdk.sesv2()
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await
+        .map_err(|e| format!("SES identity: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
     Ok(urls)
 }
 
@@ -215,7 +246,8 @@ async fn run(children: &mut Children) -> Result<(), String> {
     }
     let sdk = enbek_aws::Aws::load().await;
     let urls = create_resources(&sdk, &names).await?;
-    let (integration_url, notifications_url) = (urls[0].clone(), urls[1].clone());
+    let [integration, notifications, inbound] = <[QueueUrls; 3]>::try_from(urls).map_err(|_| "three queues expected".to_string())?;
+    let (integration_url, notifications_url) = (integration.url.clone(), notifications.url.clone());
     println!(
         "resources: table {}, bucket {}, queues {}",
         names.table,
@@ -231,6 +263,16 @@ async fn run(children: &mut Children) -> Result<(), String> {
     lines.push(format!("FILES_BUCKET={}", names.bucket));
     lines.push(format!("NOTIFICATIONS_QUEUE_URL={notifications_url}"));
     lines.push(format!("INTEGRATION_QUEUE_URL={integration_url}"));
+    lines.push(format!("NOTIFICATIONS_DLQ_URL={}", notifications.dlq));
+    lines.push(format!("INTEGRATION_DLQ_URL={}", integration.dlq));
+    lines.push(format!("AIS_INBOUND_QUEUE_URL={}", inbound.url));
+    lines.push(format!("AIS_INBOUND_DLQ_URL={}", inbound.dlq));
+    // AIS documents into the bucket's exchange folder: there is no AIS on this machine.
+    lines.push("AIS_DELIVERY=bucket".into());
+    lines.push(format!("MAIL_FROM={MAIL_FROM}"));
+    // Seals temporary passwords between request-access and notify: fresh per run, like the
+    // queues that carry them.
+    lines.push(format!("MAIL_SEAL_KEY={}", uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()));
     lines.push(format!("JWT_PRIVATE_KEY=\"{}\"", escape_pem(&private)));
     lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
     // Seals list cursors: a fresh secret per run (cursors do not outlive the local stack).
@@ -270,22 +312,46 @@ async fn run(children: &mut Children) -> Result<(), String> {
     wait_for("cargo lambda watch", 600, children, async || http_status(watch_port, "/v1/accounts/me").await == Some(401)).await?;
     println!("ready: http://127.0.0.1:{watch_port}");
 
-    // 5. until Ctrl-C / SIGTERM (handled in `main`), or until a child dies; meanwhile relay
-    //    outbox messages the functions could not send (what `outbox-relay` does in AWS).
+    // 6. until Ctrl-C / SIGTERM (handled in `main`), or until a child dies: feed the consumers,
+    //    and relay outbox messages the functions could not send (what `outbox-relay` does in AWS).
     let table = enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone());
     let outbox = enbek_aws::dynamo::DynamoOutbox::new(table);
     let sqs = sdk.sqs();
     let queues = enbek_core::outbox::Queues {
         notifications: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs.clone(), &notifications_url))),
-        integration: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs, &integration_url))),
+        integration: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs.clone(), &integration_url))),
     };
+    let sources = [
+        integration::bridge::Source::new(&sqs, "labor-market-sync", &integration.url, 10).await?,
+        integration::bridge::Source::new(&sqs, "labor-market-sync", &inbound.url, 10).await?,
+        integration::bridge::Source::new(&sqs, "notify", &notifications.url, 10).await?,
+    ];
+    let invoker = integration::bridge::HttpInvoker { port: watch_port };
+    println!(
+        "bridge: {} → labor-market-sync, {} → labor-market-sync, {} → notify",
+        names.queues[0].0, names.queues[2].0, names.queues[1].0
+    );
     let mut tick = 0u64;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         children.check()?;
+        for source in &sources {
+            match integration::bridge::poll_once(&sqs, source, &invoker, 0).await {
+                Ok(p) if p.received > 0 => println!(
+                    "bridge: {} ← {}: {} received, {} removed (done or moved to the DLQ), {} left for a retry",
+                    source.function,
+                    source.queue_url.rsplit('/').next().unwrap_or_default(),
+                    p.received,
+                    p.deleted,
+                    p.failed
+                ),
+                Ok(_) => {}
+                Err(e) => eprintln!("bridge: {e}"),
+            }
+        }
         tick += 1;
         if tick % 10 == 0 {
-            match enbek_core::outbox::relay(&outbox, &queues, jiff::Timestamp::now()).await {
+            match enbek_core::outbox::relay(&outbox, &queues, jiff::Timestamp::now(), enbek_core::outbox::DEFAULT_MAX_ATTEMPTS).await {
                 Ok(r) if r.examined > 0 => println!("outbox relay: sent {}, failed {}", r.sent, r.failed),
                 Ok(_) => {}
                 Err(e) => eprintln!("outbox relay: {e}"),

@@ -339,7 +339,11 @@ async fn acs_4_5_6_grant_issues_a_login_with_a_temporary_password_that_must_be_r
     let sent = c.stack.notifications_sent().await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["data"]["to"], p.email.to_lowercase());
-    assert_eq!(sent[0]["data"]["temporary_password"], temporary.as_str());
+    // The password travels sealed for `notify` (bound to the event): the queue never holds it.
+    assert!(!sent[0].to_string().contains(&temporary), "no password in clear in the queue");
+    let sealed = sent[0]["data"]["temporary_password_sealed"].as_str().unwrap();
+    let opened = enbek_core::seal::mail_sealer(MAIL_SEAL_KEY).open_text(sent[0]["event_id"].as_str().unwrap(), sealed);
+    assert_eq!(opened.as_deref(), Some(temporary.as_str()));
 
     // ACS-5: the temporary password opens only the password change.
     let login = res.body["login"].as_str().unwrap().to_owned();

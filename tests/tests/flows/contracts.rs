@@ -2,8 +2,8 @@
 //! unit-tested with (`enbek_testkit::contract`): each on a fresh table in moto.
 
 use enbek_aws::dynamo::{
-    DynamoAccessRequests, DynamoAccounts, DynamoAttachments, DynamoAudit, DynamoGrants, DynamoIdempotency, DynamoOutbox, DynamoRateLimiter,
-    DynamoSweep, DynamoTickets, DynamoVacancies,
+    DynamoAccessRequests, DynamoAccounts, DynamoAttachments, DynamoAudit, DynamoGrants, DynamoIdempotency, DynamoOutbox, DynamoProcessed,
+    DynamoRateLimiter, DynamoSweep, DynamoTickets, DynamoVacancies,
 };
 use enbek_testkit::contract;
 use integration::fresh_table;
@@ -61,4 +61,15 @@ async fn dynamo_grants_keep_the_grant_store_contract() {
 async fn dynamo_sweep_keeps_the_sweep_store_contract() {
     let table = fresh_table().await;
     contract::sweep_store(&DynamoSweep::new(table.clone()), &DynamoAccounts::new(table)).await;
+}
+
+#[tokio::test]
+async fn dynamo_processed_events_keep_their_contract() {
+    contract::processed_events(&DynamoProcessed::new(fresh_table().await)).await;
+}
+
+#[tokio::test]
+async fn dynamo_vacancy_activity_keeps_its_contract() {
+    let vacancies = DynamoVacancies::new(fresh_table().await);
+    contract::vacancy_activity(&vacancies, &vacancies).await;
 }

@@ -189,3 +189,50 @@ async fn the_sweep_events_run_the_sweep_and_now_is_refused_where_it_is_not_allow
     let account = enbek_core::ports::AccountStore::get(s.accounts.as_ref(), &stale).await.unwrap().unwrap();
     assert!(account.is_blocked());
 }
+
+/// A sample invocation (an SQS event, an operator's input) with its `{placeholders}` filled in.
+fn json_event(name: &str, values: &[(&str, &str)]) -> serde_json::Value {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (k, v) in values {
+        text = text.replace(&format!("{{{k}}}"), v);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[tokio::test]
+async fn the_consumer_events_drive_notify_and_the_inbound_side_of_labor_market_sync() {
+    use integration::bridge::Invoker as _;
+    let s = TestStack::new().await;
+    let to = unique_email("author");
+    let queue = |url: &str| url.rsplit('/').next().unwrap().to_owned();
+    let f = InProcess { notify: Some(s.notify_function()), sync: Some(s.sync_to_bucket()) };
+    let event = json_event(
+        "notify.ticket-updated.json",
+        &[("event_id", &uuid::Uuid::new_v4().to_string()), ("to", &to), ("notifications_queue", &queue(&s.notifications_url))],
+    );
+    let answer = f.invoke("notify", event).await.unwrap();
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");
+    let mail = mail_sent_to(&to).await;
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0]["subject"].as_str().unwrap().starts_with("№ T-2026-000042 өтініш: шешілді / "));
+
+    // An inbound message for a vacancy that does not exist: poison, so the function moves it to
+    // the dead-letter queue itself and does not list it as failed.
+    let event =
+        json_event("labor-market-sync.inbound.json", &[("vacancy_id", "no-such-vacancy"), ("inbound_queue", &queue(&s.inbound_url))]);
+    let answer = f.invoke("labor-market-sync", event).await.unwrap();
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");
+    assert_eq!(peek_all(&s.sqs, &s.inbound_dlq_url).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_outbox_relay_admin_events_parse() {
+    let s = TestStack::new().await;
+    let relay = s.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
+    for (name, key) in [("outbox-relay.list-failed.json", "failed"), ("outbox-relay.retry-failed.json", "requeued")] {
+        let input = json_event(name, &[("event_id", "01a2000000000000000000000000dead")]);
+        let out = relay.handle(input).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(out[key], serde_json::json!([]), "{name}: {out}");
+    }
+}

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod adapters;
+mod consumers;
 mod contracts;
 mod events;
 mod grants;

@@ -403,6 +403,9 @@ async fn a_status_notification_survives_an_sqs_outage_and_arrives_once() {
     assert!(run.is_err(), "still down: the relay run fails (its alarm) and keeps the message: {run:?}");
 
     stack.queue_up(QueueName::Notifications).await;
+    // The failed send counted an attempt: the message is due again after its backoff.
+    assert_eq!(stack.relay(later).await.unwrap()["examined"], 0);
+    let later = later.checked_add(SignedDuration::from_mins(2)).unwrap();
     let report = stack.relay(later).await.unwrap();
     assert_eq!(report["sent"], 1);
     let report = stack.relay(later).await.unwrap();

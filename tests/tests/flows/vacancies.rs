@@ -12,7 +12,7 @@ use std::collections::HashSet;
 /// Monday 23 Nov 2026, 10:00 in Almaty.
 const MONDAY_MORNING: &str = "2026-11-23T05:00:00Z";
 
-fn vacancy(title: &str, region: &str, occupation: &str) -> Value {
+pub(crate) fn vacancy(title: &str, region: &str, occupation: &str) -> Value {
     json!({
         "title": title,
         "description": "Ведение бухгалтерского учёта, подготовка отчётности, работа в 1С.",

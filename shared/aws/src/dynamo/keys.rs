@@ -14,10 +14,12 @@
 //! | vacancy | `VACANCY#<id>` | `VACANCY` | gsi2: `EMPLOYER#<account id>` / `<published>#<id>` |
 //! | vacancy search posting | `VACANCY#<id>` | `POSTING#<partition>` | `<partition>` (e.g. `VAC#REGION#<kato>`) / `<published>#<id>` |
 //! | lay-off notice | `LAYOFF#<id>` | `LAYOFF` | gsi2: `EMPLOYER#<account id>` / `<submitted>#<id>` |
-//! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<created>#<event id>` |
+//! | outbox message | `OUTBOX#<event id>` | `OUTBOX` | `OUTBOX` / `<due>#<event id>`, or `OUTBOX_FAILED` / `<created>#<event id>` |
 //! | attachment declaration | `ATTACHMENT#<id>` | `ATTACHMENT` | — |
 //! | grant | `GRANT#<id>` | `GRANT` | `GRANTS` / `<awarded>#<id>`; gsi2: `RECIPIENT#<account>` / `<awarded>#<id>` |
 //! | grant report / refund | `GRANT#<grant id>` | `REPORT#<id>` / `REFUND#<id>` | — |
+//! | vacancy activity (VAC-6) | `VACANCY#<id>` | `ACTIVITY` | — |
+//! | processed event | `PROCESSED#<consumer>#<event id>` | `PROCESSED` | — (TTL) |
 //! | support ticket | `TICKET#<id>` | `TICKET` | open only: `TICKETS#OPEN` / `<due>#<id>`; gsi2: `TICKETS#<status>` / `<due>#<id>` |
 
 use enbek_core::ports::UniqueKey;
@@ -79,6 +81,8 @@ pub fn sequence(name: &str) -> (String, String) {
 
 /// The gsi1 partition of waiting outbox messages.
 pub const OUTBOX_INDEX_PK: &str = "OUTBOX";
+/// The gsi1 partition of outbox messages the relay gave up on (`<created>#<event id>`).
+pub const OUTBOX_FAILED_INDEX_PK: &str = "OUTBOX_FAILED";
 
 pub fn outbox(event_id: &str) -> (String, String) {
     (format!("OUTBOX#{event_id}"), "OUTBOX".to_owned())
@@ -118,6 +122,21 @@ pub const ACCESS_REQUESTS: &str = "ACCESS_REQUESTS";
 
 pub fn vacancy(id: &str) -> (String, String) {
     (format!("VACANCY#{id}"), "VACANCY".to_owned())
+}
+
+/// A vacancy's responses (from AIS) and reported outcomes (VAC-6).
+pub fn vacancy_activity(id: &str) -> (String, String) {
+    (format!("VACANCY#{id}"), "ACTIVITY".to_owned())
+}
+
+/// An employer's report on a candidate (VAC-6).
+pub fn vacancy_outcome(vacancy_id: &str, id: &str) -> (String, String) {
+    (format!("VACANCY#{vacancy_id}"), format!("OUTCOME#{id}"))
+}
+
+/// A consumer's record of one event.
+pub fn processed(consumer: &str, event_id: &str) -> (String, String) {
+    (format!("PROCESSED#{consumer}#{event_id}"), "PROCESSED".to_owned())
 }
 
 pub fn vacancy_posting(id: &str, partition: &str) -> (String, String) {

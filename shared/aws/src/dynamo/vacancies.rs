@@ -6,18 +6,36 @@ use super::audit::audit_put;
 use super::keys::{self, GSI1, GSI1_PK, GSI1_SK, PK, SK};
 use super::outbox::outbox_put;
 use super::page::query_page;
-use super::{from_item, put, put_new, s, to_item, Item, Table};
+use super::{built, error_code, from_item, n, put, put_new, s, store_error, to_item, Item, Table};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use enbek_core::audit::AuditEntry;
 use enbek_core::clock::sort_key;
 use enbek_core::domain::vacancy::words;
-use enbek_core::domain::{LayoffNotice, Vacancy, VacancySearch};
+use enbek_core::domain::{CandidateOutcome, LayoffNotice, OutcomeKind, Vacancy, VacancyActivity, VacancySearch};
 use enbek_core::outbox::OutboxMessage;
 use enbek_core::page::{Page, PageRequest};
 use enbek_core::ports::{StoreError, VacancyStore};
 use jiff::civil::Date;
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+
+/// A vacancy's activity (VAC-6): its own item, so that closing (a put of the vacancy) never
+/// races the counters.
+#[derive(Serialize, Deserialize)]
+struct ActivityItem {
+    #[serde(flatten)]
+    activity: VacancyActivity,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutcomeItem {
+    pk: String,
+    sk: String,
+    entity: String,
+    #[serde(flatten)]
+    outcome: CandidateOutcome,
+}
 
 #[derive(Serialize, Deserialize)]
 struct VacancyItem {
@@ -213,5 +231,88 @@ impl VacancyStore for DynamoVacancies {
             items.push(outbox_put(&self.table.name, m)?);
         }
         self.table.write_all(items).await
+    }
+
+    async fn activity(&self, vacancy_id: &str) -> Result<VacancyActivity, StoreError> {
+        Ok(self
+            .table
+            .get(keys::vacancy_activity(vacancy_id))
+            .await?
+            .map(from_item::<ActivityItem>)
+            .transpose()?
+            .map(|i| i.activity)
+            .unwrap_or_default())
+    }
+
+    async fn report_outcome(
+        &self,
+        outcome: &CandidateOutcome,
+        positions: u32,
+        audit: &AuditEntry,
+        outbox: &[OutboxMessage],
+    ) -> Result<(), StoreError> {
+        let name = &self.table.name;
+        let (pk, sk) = keys::vacancy_activity(&outcome.vacancy_id);
+        let counter = match outcome.kind {
+            OutcomeKind::InterviewInvitation => "invitations_count",
+            OutcomeKind::Hire => "hires_count",
+        };
+        let mut count = Update::builder()
+            .table_name(name)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .update_expression(format!("SET entity = :entity, updated_at = :now ADD {counter} :one"))
+            .expression_attribute_values(":entity", s("vacancy_activity"))
+            .expression_attribute_values(":now", s(outcome.reported_at.to_string()))
+            .expression_attribute_values(":one", n(1));
+        if outcome.kind == OutcomeKind::Hire {
+            count = count
+                .condition_expression("attribute_not_exists(hires_count) OR hires_count < :positions")
+                .expression_attribute_values(":positions", n(positions));
+        }
+        let (pk, sk) = keys::vacancy_outcome(&outcome.vacancy_id, &outcome.id);
+        let item = OutcomeItem { pk, sk, entity: "candidate_outcome".into(), outcome: outcome.clone() };
+        let mut items = vec![
+            TransactWriteItem::builder().update(built(count.build())?).build(),
+            put_new(name, to_item(&item)?)?,
+            audit_put(name, audit)?,
+        ];
+        for m in outbox {
+            items.push(outbox_put(name, m)?);
+        }
+        self.table.write_all(items).await
+    }
+}
+
+#[async_trait]
+impl enbek_core::ais::ActivityStore for DynamoVacancies {
+    async fn record_responses(&self, vacancy_id: &str, count: u32, as_of: Timestamp, now: Timestamp) -> Result<Option<bool>, StoreError> {
+        if self.get(vacancy_id).await?.is_none() {
+            return Ok(None);
+        }
+        let (pk, sk) = keys::vacancy_activity(vacancy_id);
+        let recorded = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key(PK, s(pk))
+            .key(SK, s(sk))
+            .update_expression(
+                "SET entity = :entity, responses_count = :count, responses_as_of = :as_of, responses_as_of_key = :key, updated_at = :now",
+            )
+            .condition_expression("attribute_not_exists(responses_as_of_key) OR responses_as_of_key < :key")
+            .expression_attribute_values(":entity", s("vacancy_activity"))
+            .expression_attribute_values(":count", n(count))
+            .expression_attribute_values(":as_of", s(as_of.to_string()))
+            .expression_attribute_values(":key", s(sort_key(as_of)))
+            .expression_attribute_values(":now", s(now.to_string()))
+            .send()
+            .await;
+        match recorded {
+            Ok(_) => Ok(Some(true)),
+            Err(e) if error_code(&e) == Some("ConditionalCheckFailedException") => Ok(Some(false)),
+            Err(e) => Err(store_error(e)),
+        }
     }
 }

@@ -19,4 +19,4 @@ pub use identity::{Bin, Iin};
 pub use login::{Email, Login, Phone};
 pub use names::PersonName;
 pub use ticket::{Ticket, TicketStatus};
-pub use vacancy::{EmploymentType, LayoffNotice, Vacancy, VacancySearch, VacancyStatus};
+pub use vacancy::{CandidateOutcome, EmploymentType, LayoffNotice, OutcomeKind, Vacancy, VacancyActivity, VacancySearch, VacancyStatus};

@@ -7,7 +7,7 @@
 //! partition of its most selective filter, newest first, and checks the other filters on the
 //! posting itself; a page is one index query and reads no other item.
 
-use super::{Bin, Email, PersonName, Phone};
+use super::{Bin, Email, Iin, PersonName, Phone};
 use crate::codes::Code;
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -22,6 +22,43 @@ crate::string_enum! {
 
 crate::string_enum! {
     pub enum VacancyStatus { Published, Closed }
+}
+
+crate::string_enum! {
+    /// What an employer reports about a candidate (order No. 206 §33, second paragraph).
+    pub enum OutcomeKind { InterviewInvitation, Hire }
+}
+
+/// What happened around a vacancy (VAC-6, order No. 206 §33): the responses AIS "Labor Market"
+/// reports, and the invitations and hires its employer reports (which go to AIS). Shown to the
+/// employer only.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VacancyActivity {
+    #[serde(default)]
+    pub responses_count: u32,
+    /// When AIS counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responses_as_of: Option<Timestamp>,
+    #[serde(default)]
+    pub invitations_count: u32,
+    #[serde(default)]
+    pub hires_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+}
+
+/// An invitation to an interview, or a hire, reported by the vacancy's employer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateOutcome {
+    pub id: String,
+    pub vacancy_id: String,
+    pub kind: OutcomeKind,
+    /// The registered person.
+    pub iin: Iin,
+    /// The interview's date, or the first working day.
+    pub on: Date,
+    pub reported_by: String,
+    pub reported_at: Timestamp,
 }
 
 /// A 9-digit KATO code (the classifier of administrative-territorial objects).

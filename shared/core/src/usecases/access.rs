@@ -250,6 +250,8 @@ pub struct AccessRequests {
     pub outbox: Arc<dyn OutboxStore>,
     pub queues: Queues,
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Seals the temporary password in the e-mail message (only `notify` opens it).
+    pub secrets: Arc<dyn crate::ports::SecretBox>,
     pub audit: Arc<dyn AuditLog>,
     pub clock: Arc<dyn Clock>,
     /// How long a temporary password opens the account (ACS-5).
@@ -639,7 +641,16 @@ impl AccessRequests {
         let live = match &approval.temporary_password {
             Some(t) => stored.with_data(
                 "access_request.approved",
-                answer(&decided, &template, json!({ "login": approval.login, "temporary_password": t, "temporary_password_sent": true })),
+                answer(
+                    &decided,
+                    &template,
+                    json!({
+                        "login": approval.login,
+                        "temporary_password_sealed": self.secrets.seal_text(&stored.event_id, t),
+                        "temporary_password_sent": true,
+                        "temporary_password_expires_at": now.checked_add(self.temporary_password_ttl).ok(),
+                    }),
+                ),
             ),
             None => stored,
         };

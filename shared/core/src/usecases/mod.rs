@@ -14,6 +14,8 @@ pub mod access;
 pub mod accounts;
 pub mod bootstrap;
 pub mod grants;
+pub mod labor_market;
+pub mod notify;
 pub mod sessions;
 pub mod sweep;
 pub mod tickets;

@@ -8,7 +8,10 @@ use crate::calendar::local_date;
 use crate::clock::Clock;
 use crate::codes::Code;
 use crate::domain::vacancy::{parse_kato, parse_occupation, words, AffectedGroup};
-use crate::domain::{Account, Bin, Email, EmploymentType, LayoffNotice, PersonName, Phone, Role, Vacancy, VacancySearch, VacancyStatus};
+use crate::domain::{
+    Account, Bin, CandidateOutcome, Email, EmploymentType, Iin, LayoffNotice, OutcomeKind, PersonName, Phone, Role, Vacancy,
+    VacancyActivity, VacancySearch, VacancyStatus,
+};
 use crate::input::{parse, Fields, Invalid};
 use crate::outbox::{self, OutboxMessage, OutboxStore, Queues};
 use crate::page::{Page, PageRequest};
@@ -28,6 +31,9 @@ pub enum VacancyError {
     NotFound,
     #[error("the vacancy is already closed")]
     AlreadyClosed,
+    /// A hire beyond the vacancy's positions (VAC-6).
+    #[error("every position is filled")]
+    PositionsFilled,
     /// An employer account without its BIN or company name: a broken record.
     #[error("the employer account lacks {0}")]
     BrokenEmployer(&'static str),
@@ -196,11 +202,39 @@ impl LayoffForm {
     }
 }
 
-/// A vacancy as read by anyone: listed means published and not expired.
+/// A vacancy as read by anyone: listed means published and not expired. Its employer also
+/// sees its activity (VAC-6).
 #[derive(Clone, Debug)]
 pub struct VacancyRead {
     pub vacancy: Vacancy,
     pub listed: bool,
+    pub activity: Option<VacancyActivity>,
+}
+
+/// `POST /v1/vacancies/{id}/outcomes` (VAC-6, order No. 206 §33): an invitation to an interview
+/// or a hire of a registered person, which goes to AIS "Labor Market".
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeForm {
+    pub kind: OutcomeKind,
+    pub iin: Iin,
+    /// Within a year of `today` either way (Asia/Almaty).
+    pub on: Date,
+}
+
+impl OutcomeForm {
+    pub fn parse(mut f: Fields, today: Date) -> Result<Self, Invalid> {
+        let kind = f.required("kind", parse::variant);
+        let iin = f.required("iin", parse::with(Iin::parse));
+        let on = f.required("on", parse::date);
+        if on.is_some_and(|d| d < today.saturating_sub(365.days()) || d > today.saturating_add(365.days())) {
+            f.error("on", Code::InvalidValue);
+        }
+        f.finish()?;
+        match (kind, iin, on) {
+            (Some(kind), Some(iin), Some(on)) => Ok(OutcomeForm { kind, iin, on }),
+            _ => Err(Invalid::field("kind", Code::Required)),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -278,10 +312,52 @@ impl Vacancies {
     }
 
     /// `GET /v1/vacancies/{id}`: public; closed and expired ones too.
-    pub async fn read(&self, id: &str) -> Result<VacancyRead, VacancyError> {
+    pub async fn read(&self, id: &str, caller: Option<&Account>) -> Result<VacancyRead, VacancyError> {
         let vacancy = self.load(id).await?;
         let listed = vacancy.is_listed(self.today());
-        Ok(VacancyRead { vacancy, listed })
+        let activity = match caller {
+            Some(c) if c.id == vacancy.employer_id => Some(self.store.activity(id).await?),
+            _ => None,
+        };
+        Ok(VacancyRead { vacancy, listed, activity })
+    }
+
+    /// `POST /v1/vacancies/{id}/outcomes` (VAC-6, order No. 206 §33): by the vacancy's employer;
+    /// counted on its activity and sent to AIS "Labor Market" (`vacancy.candidate_outcome`).
+    pub async fn report_outcome(
+        &self,
+        employer: &Account,
+        id: &str,
+        form: Result<OutcomeForm, Invalid>,
+        origin: &Origin,
+    ) -> Result<CandidateOutcome, VacancyError> {
+        let (bin, company) = employer_of(employer)?;
+        let v = self.load(id).await?;
+        if v.employer_id != employer.id {
+            return Err(VacancyError::Forbidden);
+        }
+        let form = form?;
+        let now = self.clock.now();
+        let outcome = CandidateOutcome {
+            id: crate::ids::new_id(),
+            vacancy_id: v.id.clone(),
+            kind: form.kind,
+            iin: form.iin,
+            on: form.on,
+            reported_by: employer.id.clone(),
+            reported_at: now,
+        };
+        let audit = AuditEntry::new(now, &employer.id, "vacancy.outcome_reported", format!("vacancy:{id}"), origin)
+            .with_details(json!({ "outcome_id": outcome.id, "kind": outcome.kind }));
+        let data = json!({ "outcome": outcome, "employer": { "bin": bin, "company_name": company } });
+        let message = OutboxMessage::integration("vacancy.candidate_outcome", now, &v.id, data);
+        match self.store.report_outcome(&outcome, v.positions, &audit, std::slice::from_ref(&message)).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Err(VacancyError::PositionsFilled),
+            Err(e) => return Err(e.into()),
+        }
+        outbox::deliver(self.outbox.as_ref(), &self.queues, &[message]).await;
+        Ok(outcome)
     }
 
     /// `GET /v1/vacancies`: public search, newest first, one index query per page.

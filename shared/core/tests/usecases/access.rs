@@ -84,9 +84,12 @@ async fn acs_1_4_5_6_a_grant_issues_a_login_and_a_temporary_password_kept_nowher
     assert_eq!(rows.len(), 1, "ACS-6: one journal row");
     assert_eq!(rows[0].number, 1);
 
-    // The live answer carries the password; nothing stored does.
+    // The live answer carries the password, sealed for `notify`; nothing stored does.
     let sent = w.notifications.sent();
-    assert_eq!(sent[0]["data"]["temporary_password"], password.as_str());
+    assert!(!sent[0].to_string().contains(&password), "sealed, never in clear in the queue");
+    let sealed = sent[0]["data"]["temporary_password_sealed"].as_str().unwrap();
+    let opened = enbek_core::seal::mail_sealer(super::support::MAIL_SEAL_KEY).open_text(sent[0]["event_id"].as_str().unwrap(), sealed);
+    assert_eq!(opened.as_deref(), Some(password.as_str()));
     let stored = serde_json::to_string(&(w.store.audit_entries(), w.store.journal_rows(), w.store.outbox_messages(), account)).unwrap();
     assert!(!stored.contains(&password), "the temporary password is in no stored record");
 

@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod consumers;
 mod grants;
 mod sessions;
 mod support;

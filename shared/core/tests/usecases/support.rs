@@ -15,6 +15,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 pub const AGREEMENT: &str = "2024-06-20";
+pub const MAIL_SEAL_KEY: &str = "unit-test-mail-seal-key-0123456789";
 
 /// One store, one bucket, two queues, one clock, and every use case over them.
 pub struct World {
@@ -94,6 +95,7 @@ impl World {
             outbox: self.store.clone(),
             queues: self.queues(),
             hasher: Arc::new(FakeHasher),
+            secrets: Arc::new(enbek_core::seal::mail_sealer(MAIL_SEAL_KEY)),
             audit: self.store.clone(),
             clock: self.clock.clone(),
             temporary_password_ttl: enbek_core::usecases::access::DEFAULT_TEMPORARY_PASSWORD_TTL,

@@ -123,7 +123,8 @@ async fn when_the_queue_is_down_the_notification_waits_in_the_outbox() {
     assert_eq!(w.store.outbox_messages().len(), 1);
     w.notifications.fail(false);
     w.clock.advance(SignedDuration::from_mins(1));
-    let report = enbek_core::outbox::relay(w.store.as_ref(), &w.queues(), enbek_core::clock::Clock::now(w.clock.as_ref())).await.unwrap();
+    let report =
+        enbek_core::outbox::relay(w.store.as_ref(), &w.queues(), enbek_core::clock::Clock::now(w.clock.as_ref()), 8).await.unwrap();
     assert_eq!((report.sent, report.failed), (1, 0));
     assert!(w.store.outbox_messages().is_empty());
 }

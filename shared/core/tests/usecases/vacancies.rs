@@ -1,9 +1,9 @@
 //! Vacancies (VAC-1, VAC-5, ACC-4) and lay-off notices (VAC-2).
 
 use super::support::*;
-use enbek_core::domain::{Role, VacancyStatus};
+use enbek_core::domain::{OutcomeKind, Role, VacancyStatus};
 use enbek_core::input::Fields;
-use enbek_core::usecases::vacancies::{LayoffForm, SearchQuery, VacancyError, VacancyForm};
+use enbek_core::usecases::vacancies::{LayoffForm, OutcomeForm, SearchQuery, VacancyError, VacancyForm};
 use serde_json::{json, Value};
 
 fn form(title: &str) -> Value {
@@ -80,7 +80,7 @@ async fn only_the_owner_closes_and_only_once() {
     let closed = v.close(&owner, &published.id, &origin()).await.unwrap();
     assert_eq!(closed.status, VacancyStatus::Closed);
     assert!(matches!(v.close(&owner, &published.id, &origin()).await, Err(VacancyError::AlreadyClosed)));
-    let read = v.read(&published.id).await.unwrap();
+    let read = v.read(&published.id, None).await.unwrap();
     assert!(!read.listed);
     assert_eq!(
         w.integration.sent().iter().map(|m| m["type"].as_str().unwrap().to_owned()).collect::<Vec<_>>(),
@@ -102,4 +102,38 @@ async fn vac_2_layoff_notices_report_per_group_errors_and_go_to_ais() {
     let notice = v.layoff_notice(&employer, LayoffForm::parse(fields(good), v.today()), &origin()).await.unwrap();
     assert_eq!(notice.affected[0].count, 12);
     assert_eq!(w.integration.sent()[0]["type"], "layoff_notice.submitted");
+}
+
+#[tokio::test]
+async fn vac_6_the_employer_reports_invitations_and_hires_to_ais_and_alone_sees_the_activity() {
+    // Order No. 206 §33: responses come from AIS; invitations and hires go from the
+    // employer's account to AIS.
+    let w = World::new();
+    let owner = w.account(Role::Employer, "p");
+    let other = w.account(Role::Employer, "p");
+    let v = w.vacancies();
+    let mut body = form("Токарь");
+    body["positions"] = json!(1);
+    let published = v.publish(&owner, VacancyForm::parse(fields(body), 85_000, v.today()), &origin()).await.unwrap();
+    let iin = enbek_testkit::fixtures::iin_text("900315", 4, 7);
+    let report = |kind: &str, on: &str| OutcomeForm::parse(fields(json!({"kind": kind, "iin": iin, "on": on})), v.today());
+    let e = OutcomeForm::parse(fields(json!({"kind": "promotion", "iin": "900315400124", "on": "2030-01-01"})), v.today()).unwrap_err();
+    assert_eq!(codes(&e), pairs(&[("kind", "invalid_value"), ("iin", "iin_invalid"), ("on", "invalid_value")]));
+    let today = v.today().to_string();
+    assert!(matches!(v.report_outcome(&other, &published.id, report("hire", &today), &origin()).await, Err(VacancyError::Forbidden)));
+    v.report_outcome(&owner, &published.id, report("interview_invitation", &today), &origin()).await.unwrap();
+    let hire = v.report_outcome(&owner, &published.id, report("hire", &today), &origin()).await.unwrap();
+    assert_eq!(hire.kind, OutcomeKind::Hire);
+    assert!(matches!(v.report_outcome(&owner, &published.id, report("hire", &today), &origin()).await, Err(VacancyError::PositionsFilled)));
+    let seen = v.read(&published.id, Some(&owner)).await.unwrap().activity.expect("the employer sees the activity");
+    assert_eq!((seen.invitations_count, seen.hires_count), (1, 1));
+    assert!(v.read(&published.id, Some(&other)).await.unwrap().activity.is_none(), "another employer does not");
+    assert!(v.read(&published.id, None).await.unwrap().activity.is_none(), "nor does the public");
+    let sent = w.integration.sent();
+    let outcomes: Vec<&serde_json::Value> = sent.iter().filter(|m| m["type"] == "vacancy.candidate_outcome").collect();
+    assert_eq!(outcomes.len(), 2);
+    let doc =
+        enbek_core::ais::document(&enbek_core::outbox::Event::parse(&outcomes[1].to_string()).unwrap()).expect("a valid AIS document");
+    assert_eq!(doc.body["data"]["outcome"]["kind"], "hire");
+    assert_eq!(doc.body["data"]["employer"]["bin"], owner.bin.as_ref().unwrap().as_str());
 }
