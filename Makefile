@@ -6,12 +6,15 @@
 SHELL := /bin/bash
 MOTO_VERSION := 5.2.1
 CARGO_LAMBDA_VERSION := 1.9.2
+# checkov lints infra/; in its own venv (a global install downgrades the boto3 moto uses).
+CHECKOV_VERSION := 3.2.469
 PIP ?= python3 -m pip
 
-.PHONY: dev test tools-test tools-dev bench sizes build-release sweep
+.PHONY: dev test tools-moto tools-test tools-dev bench sizes build-release sweep
 
-# moto_server: the local AWS (DynamoDB, S3, SQS, SES).
-tools-test:
+# moto_server: the local AWS (DynamoDB, S3, SQS, SES, Lambda, IAM, …); terraform and its
+# provider mirror; checkov.
+tools-moto:
 	@command -v cargo >/dev/null || { echo "cargo is missing: install the Rust toolchain (rustup)" >&2; exit 1; }
 	@command -v python3 >/dev/null || { echo "python3 is missing" >&2; exit 1; }
 	@python3 -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$(MOTO_VERSION)')" 2>/dev/null \
@@ -19,8 +22,14 @@ tools-test:
 	  || $(PIP) install --quiet 'moto[server]==$(MOTO_VERSION)'
 	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH after installing moto[server]" >&2; exit 1; }
 
+tools-test: tools-moto
+	@command -v terraform >/dev/null || { echo "terraform is missing: install Terraform >= 1.11 (infra/ is applied to moto in every test run)" >&2; exit 1; }
+	@test -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws || { echo "the hashicorp/aws provider mirror is missing at /opt/tf-plugins (see infra/terraform.rc)" >&2; exit 1; }
+	@target/tools/checkov/bin/checkov --version 2>/dev/null | grep -qx '$(CHECKOV_VERSION)' \
+	  || { python3 -m venv target/tools/checkov && target/tools/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'; }
+
 # cargo-lambda (with zig) for `cargo lambda watch` and release builds.
-tools-dev: tools-test
+tools-dev: tools-moto
 	@cargo lambda --version 2>/dev/null | grep -q ' $(CARGO_LAMBDA_VERSION) ' \
 	  || $(PIP) install --quiet 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'
 	@cargo lambda --version >/dev/null 2>&1 || { echo "cargo lambda is not available after installing cargo-lambda" >&2; exit 1; }
@@ -38,7 +47,7 @@ sweep: tools-dev
 	  --data-ascii '{"dry_run": $(if $(DRY_RUN),true,false)}'
 
 # Argon2 cost and sign-in timing (release build; prints a table).
-bench: tools-test
+bench: tools-moto
 	BENCH=1 bash tests/run.sh
 
 # Release artifacts: one bootstrap.zip per function under target/lambda/<function>/.

@@ -1,32 +1,44 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace against a private moto_server on a free loopback port,
-# and stops it afterwards. With BENCH=1, runs the benchmarks instead of the tests.
+# Runs every test of the workspace against private moto_servers on free loopback ports (one for
+# the Rust tests, one for the Terraform apply), and stops them afterwards. With BENCH=1, runs
+# the benchmarks instead of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -c 'import moto.moto_server.werkzeug_app' 2>/dev/null || { echo "moto[server] is missing: run 'make test', which installs it" >&2; exit 1; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-log=$(mktemp -t moto-test.XXXXXX)
-# moto's own server, one request at a time (see tests/moto_serial.py).
-python3 tests/moto_serial.py -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
-moto_pid=$!
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+moto_pids=()
+logs=()
 cleanup() {
-  kill "$moto_pid" 2>/dev/null || true
-  wait "$moto_pid" 2>/dev/null || true
-  rm -f "$log"
+  for pid in "${moto_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${moto_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -f "${logs[@]}"
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 150); do
-  if python3 - "$port" <<'PY' 2>/dev/null; then break; fi
+# Starts moto's own server, one request at a time (see tests/moto_serial.py), on port $1.
+start_moto() {
+  local port=$1 log
+  log=$(mktemp -t moto-test.XXXXXX)
+  logs+=("$log")
+  python3 tests/moto_serial.py -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  local pid=$!
+  moto_pids+=("$pid")
+  for _ in $(seq 1 150); do
+    if python3 - "$port" <<'PY' 2>/dev/null; then return 0; fi
 import sys, urllib.request
 urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=1)
 PY
-  if ! kill -0 "$moto_pid" 2>/dev/null; then echo "moto_server exited:" >&2; cat "$log" >&2; exit 1; fi
-  sleep 0.2
-done
+    if ! kill -0 "$pid" 2>/dev/null; then echo "moto_server exited:" >&2; cat "$log" >&2; exit 1; fi
+    sleep 0.2
+  done
+  echo "moto_server did not start on port $port" >&2
+  exit 1
+}
 
+port=$(free_port)
+start_moto "$port"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_PROFILE || true
@@ -45,11 +57,27 @@ if [[ "${BENCH:-}" == 1 ]]; then
   done
 else
   out=$(mktemp -t cargo-test.XXXXXX)
-  trap 'cleanup; rm -f "$out"' EXIT
+  infra_log=$(mktemp -t infra-test.XXXXXX)
+  # The infrastructure's proof (terraform fmt/validate/apply/destroy against a moto, the
+  # read-back checks, checkov) runs beside the Rust tests: it mostly waits on the provider.
+  # It has a moto of its own: the tests read moto's whole state (sent mail) while it applies.
+  infra_port=$(free_port)
+  start_moto "$infra_port"
+  AWS_ENDPOINT_URL="http://127.0.0.1:$infra_port" bash tests/infra.sh >"$infra_log" 2>&1 &
+  infra_pid=$!
+  trap 'kill "$infra_pid" 2>/dev/null || true; wait "$infra_pid" 2>/dev/null || true; cleanup; rm -f "$out" "$infra_log"' EXIT
   set +e
   cargo test --workspace --locked --all-targets --no-fail-fast 2>&1 | tee "$out"
   status=${PIPESTATUS[0]}
+  wait "$infra_pid"
+  infra_status=$?
   set -e
+  echo "--- infra (tests/infra.sh) ---"
+  cat "$infra_log"
+  if [[ $infra_status != 0 ]]; then
+    echo "infra: FAILED" >&2
+    [[ $status != 0 ]] || status=$infra_status
+  fi
   # One closing line for the whole workspace (cargo prints one per test binary).
   awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
        END { printf "workspace: %d passed, %d failed\n", p, f }' "$out"

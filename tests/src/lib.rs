@@ -642,19 +642,17 @@ impl TestStack {
     }
 
     /// The router API Gateway would send this path to.
+    /// The router of the function that serves `path`, as API Gateway routes it
+    /// (`infra/resources.json`).
     fn route(&self, path: &str) -> Router {
-        if path.starts_with("/v1/sessions") {
-            self.sign_in.clone()
-        } else if path.starts_with("/v1/tickets") {
-            self.file_ticket.clone()
-        } else if path.starts_with("/v1/vacancies") || path.starts_with("/v1/layoff-notices") {
-            self.post_vacancy.clone()
-        } else if path.starts_with("/v1/grants") {
-            self.submit_grant_report.clone()
-        } else if path.starts_with("/v1/access-") {
-            self.request_access.clone()
-        } else {
-            self.register_account.clone()
+        match function_of(path).as_deref() {
+            Some("sign-in") => self.sign_in.clone(),
+            Some("file-ticket") => self.file_ticket.clone(),
+            Some("post-vacancy") => self.post_vacancy.clone(),
+            Some("submit-grant-report") => self.submit_grant_report.clone(),
+            Some("request-access") => self.request_access.clone(),
+            // register-account, and paths no route has (its router answers 404 for them).
+            _ => self.register_account.clone(),
         }
     }
 
@@ -776,6 +774,18 @@ impl TestStack {
 
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// The function API Gateway sends `path` to: the route of `infra/resources.json` whose segments
+/// match (`{name}` matches any one segment).
+pub fn function_of(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    enbek_aws::resources::resources().routes.into_iter().find_map(|(route, function)| {
+        let pattern: Vec<&str> = route.split('/').collect();
+        let matches = pattern.len() == segments.len()
+            && pattern.iter().zip(&segments).all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s);
+        matches.then_some(function)
+    })
 }
 
 /// The consumer functions' own handlers, invoked in-process with the JSON event Lambda sends

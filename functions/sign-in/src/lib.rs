@@ -30,12 +30,36 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
+    /// The configuration, with the signing key read once: from the Secrets Manager secret
+    /// `JWT_PRIVATE_KEY_SECRET_ID` (AWS: a name or ARN; Terraform creates the secret and grants
+    /// only this function's role `GetSecretValue` on it), or else from `JWT_PRIVATE_KEY` (the
+    /// local stack's throw-away key).
+    pub async fn load(aws: &enbek_aws::Aws) -> Result<Self, ConfigError> {
+        let secret_id = std::env::var("JWT_PRIVATE_KEY_SECRET_ID").ok().filter(|v| !v.trim().is_empty());
+        let jwt_private_key = signing_key(aws, secret_id.as_deref()).await?;
         Ok(Self {
             http: HttpSettings::from_env()?,
-            jwt_private_key: config::pem("JWT_PRIVATE_KEY")?,
+            jwt_private_key,
             address_limit: config::parsed("SIGN_IN_ADDRESS_LIMIT", DEFAULT_SIGN_IN_ADDRESS_LIMIT)?,
         })
+    }
+}
+
+/// The Ed25519 signing key (PKCS#8 PEM): the `SecretString` of the secret `secret_id`, or else
+/// `JWT_PRIVATE_KEY`.
+pub async fn signing_key(aws: &enbek_aws::Aws, secret_id: Option<&str>) -> Result<String, ConfigError> {
+    match secret_id {
+        Some(id) => {
+            let pem = enbek_aws::secrets::secret_string(aws, id)
+                .await
+                .map_err(|problem| ConfigError { variable: "JWT_PRIVATE_KEY_SECRET_ID", problem })?
+                .replace("\\n", "\n");
+            if !pem.contains("-----BEGIN ") {
+                return Err(ConfigError { variable: "JWT_PRIVATE_KEY_SECRET_ID", problem: "the secret is not a PEM document".into() });
+            }
+            Ok(pem)
+        }
+        None => config::pem("JWT_PRIVATE_KEY"),
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     enbek_core::telemetry::init();
-    let config = sign_in::Config::from_env()?;
     let aws = enbek_aws::Aws::load().await;
+    let config = sign_in::Config::load(&aws).await?;
     lambda_http::run(sign_in::app(config, &aws, Arc::new(SystemClock))?).await
 }

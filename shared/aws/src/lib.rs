@@ -7,8 +7,11 @@
 #[cfg(feature = "consumer")]
 pub mod consumer;
 pub mod dynamo;
+pub mod resources;
 #[cfg(feature = "s3")]
 pub mod s3;
+#[cfg(feature = "secrets")]
+pub mod secrets;
 #[cfg(feature = "ses")]
 pub mod ses;
 #[cfg(feature = "sqs")]

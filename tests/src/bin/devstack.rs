@@ -2,7 +2,8 @@
 //!
 //! 1. starts moto's server on loopback (DynamoDB, S3, SQS, SES), one request at a time
 //!    (`tests/moto_serial.py`);
-//! 2. creates the table, bucket and queues with the names Terraform uses for the `local` stage;
+//! 2. creates the table, bucket and queues of `infra/resources.json` (the definition Terraform
+//!    reads too), with the names Terraform gives them for the `local` stage;
 //! 3. generates a throw-away token key pair and seeds the local security administrator
 //!    (API.md "Local seed");
 //! 4. builds every function, then runs `cargo lambda watch`, which serves the API's paths on
@@ -31,26 +32,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub const LOCAL_ADMIN_LOGIN: &str = "admin@enbek.local";
 pub const LOCAL_ADMIN_PASSWORD: &str = "Local-Admin-Passw0rd";
 
-/// Resource names, as `infra/` names them: `enbek-<stage>[-<what>]`.
+/// Resource names, from `infra/resources.json` as `infra/` names them.
 struct Names {
     table: String,
     bucket: String,
-    /// Integration (FIFO), notifications, AIS inbound; each with a `-dlq`.
-    queues: Vec<(String, bool)>,
+    /// `(key, name, dlq name, definition)`: integration (FIFO), notifications, AIS inbound.
+    queues: Vec<(String, String, String, enbek_aws::resources::QueueDef)>,
 }
 
 impl Names {
     fn new(stage: &str) -> Self {
-        let p = format!("enbek-{stage}");
-        Self {
-            table: p.clone(),
-            bucket: format!("{p}-files"),
-            queues: vec![
-                (format!("{p}-integration.fifo"), true),
-                (format!("{p}-notifications"), false),
-                (format!("{p}-ais-inbound"), false),
-            ],
-        }
+        let r = enbek_aws::resources::resources();
+        let queues = r
+            .queues
+            .iter()
+            .map(|(key, def)| {
+                let (name, dlq) = r.queue_names(stage, key);
+                (key.clone(), name, dlq, def.clone())
+            })
+            .collect();
+        Self { table: r.table_name(stage), bucket: r.bucket_name(stage), queues }
     }
 }
 
@@ -131,8 +132,8 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
     }
 }
 
-/// Creates what is missing; returns each queue's URLs (integration, notifications, inbound).
-async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<QueueUrls>, String> {
+/// Creates what is missing; returns each queue's URLs by key.
+async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std::collections::BTreeMap<String, QueueUrls>, String> {
     let dynamo = sdk.dynamodb();
     enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
@@ -155,10 +156,10 @@ async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<Que
         .map_err(|e| format!("bucket versioning: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
 
     let sqs = sdk.sqs();
-    let mut urls = Vec::new();
-    for (queue, fifo) in &names.queues {
-        let dlq_name = if *fifo { queue.replace(".fifo", "-dlq.fifo") } else { format!("{queue}-dlq") };
-        let mut dlq = sqs.create_queue().queue_name(&dlq_name);
+    let mut urls = std::collections::BTreeMap::new();
+    for (key, queue, dlq_name, def) in &names.queues {
+        let fifo = &def.fifo;
+        let mut dlq = sqs.create_queue().queue_name(dlq_name);
         if *fifo {
             dlq = dlq.attributes(QueueAttributeName::FifoQueue, "true");
         }
@@ -181,13 +182,16 @@ async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<Vec<Que
         let mut q = sqs
             .create_queue()
             .queue_name(queue)
-            .attributes(QueueAttributeName::VisibilityTimeout, "60")
-            .attributes(QueueAttributeName::RedrivePolicy, format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"5"}}"#));
+            .attributes(QueueAttributeName::VisibilityTimeout, def.visibility_timeout_seconds.to_string())
+            .attributes(
+                QueueAttributeName::RedrivePolicy,
+                format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{}"}}"#, def.max_receive_count),
+            );
         if *fifo {
             q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
         }
         let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        urls.push(QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
+        urls.insert(key.clone(), QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
     }
     // SES sends only from verified identities (moto checks it too).
     let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
@@ -245,14 +249,15 @@ async fn run(children: &mut Children) -> Result<(), String> {
         std::env::set_var(k, v);
     }
     let sdk = enbek_aws::Aws::load().await;
-    let urls = create_resources(&sdk, &names).await?;
-    let [integration, notifications, inbound] = <[QueueUrls; 3]>::try_from(urls).map_err(|_| "three queues expected".to_string())?;
+    let queue_urls = create_resources(&sdk, &names).await?;
+    let queue = |key: &str| queue_urls.get(key).ok_or_else(|| format!("infra/resources.json has no queue {key:?}"));
+    let (integration, notifications, inbound) = (queue("integration")?, queue("notifications")?, queue("ais-inbound")?);
     let (integration_url, notifications_url) = (integration.url.clone(), notifications.url.clone());
     println!(
         "resources: table {}, bucket {}, queues {}",
         names.table,
         names.bucket,
-        names.queues.iter().map(|q| q.0.as_str()).collect::<Vec<_>>().join(", ")
+        names.queues.iter().map(|q| q.1.as_str()).collect::<Vec<_>>().join(", ")
     );
 
     // 3. keys and the seeded administrator.
@@ -321,16 +326,15 @@ async fn run(children: &mut Children) -> Result<(), String> {
         notifications: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs.clone(), &notifications_url))),
         integration: Some(std::sync::Arc::new(enbek_aws::sqs::SqsQueue::new(sqs.clone(), &integration_url))),
     };
-    let sources = [
-        integration::bridge::Source::new(&sqs, "labor-market-sync", &integration.url, 10).await?,
-        integration::bridge::Source::new(&sqs, "labor-market-sync", &inbound.url, 10).await?,
-        integration::bridge::Source::new(&sqs, "notify", &notifications.url, 10).await?,
-    ];
+    // As the event source mappings of `infra/functions.tf`: each queue to its consumer, with its
+    // batch size.
+    let mut sources = Vec::new();
+    for (key, name, _, def) in &names.queues {
+        let url = &queue_urls.get(key).ok_or_else(|| format!("no URL for {key}"))?.url;
+        sources.push(integration::bridge::Source::new(&sqs, &def.consumer, url, def.batch_size).await?);
+        println!("bridge: {name} → {}", def.consumer);
+    }
     let invoker = integration::bridge::HttpInvoker { port: watch_port };
-    println!(
-        "bridge: {} → labor-market-sync, {} → labor-market-sync, {} → notify",
-        names.queues[0].0, names.queues[2].0, names.queues[1].0
-    );
     let mut tick = 0u64;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -236,3 +236,68 @@ async fn the_outbox_relay_admin_events_parse() {
         assert_eq!(out[key], serde_json::json!([]), "{name}: {out}");
     }
 }
+
+#[tokio::test]
+async fn every_route_has_a_sample_event_and_every_http_event_reaches_its_function() {
+    let s = TestStack::new().await;
+    let (admin_id, admin) = s.admin_token().await;
+    let routes = enbek_aws::resources::resources().routes;
+    let dir = format!("{}/../events", env!("CARGO_MANIFEST_DIR"));
+    let mut covered = std::collections::BTreeSet::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    files.sort();
+    for name in files {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if v["version"] != "2.0" {
+            continue;
+        }
+        // An API Gateway v2 event, as AWS sends it: route key, request ID, source address, method.
+        let route_key = v["routeKey"].as_str().unwrap_or_else(|| panic!("{name}: no routeKey"));
+        let (method, path) = route_key.split_once(' ').unwrap();
+        assert!(routes.contains_key(path), "{name}: {path} is a route of infra/resources.json");
+        assert_eq!(v["requestContext"]["http"]["method"], method, "{name}");
+        assert!(v["requestContext"]["requestId"].is_string() && v["requestContext"]["http"]["sourceIp"].is_string(), "{name}");
+        assert_eq!(function_of(path).as_deref(), name.split('.').next(), "{name} is named after the function that serves it");
+        covered.insert(path.to_owned());
+        let id = "01a20000000000000000000000000000";
+        let req = event_with(
+            &name,
+            &[
+                ("token", &admin),
+                ("account_id", &admin_id),
+                ("vacancy_id", id),
+                ("ticket_id", id),
+                ("request_id", id),
+                ("attachment_id", id),
+                ("grant_id", id),
+                ("report_id", id),
+                ("refund_id", id),
+                ("iin", &iin("850704", 3, 77)),
+                ("bin", &bin(77)),
+            ],
+        );
+        let res = s.send(req).await;
+        assert!(res.status.as_u16() < 500 && res.status != StatusCode::METHOD_NOT_ALLOWED, "{name}: {} {}", res.status, res.body);
+    }
+    let missing: Vec<&String> = routes.keys().filter(|r| !covered.contains(*r)).collect();
+    assert!(missing.is_empty(), "routes without a sample event: {missing:?}");
+}
+
+#[tokio::test]
+async fn the_integration_batch_event_becomes_an_ais_document_and_the_scheduled_relay_event_runs_the_relay() {
+    use integration::bridge::Invoker as _;
+    let s = TestStack::new().await;
+    let f = InProcess { sync: Some(s.sync_to_bucket()), ..InProcess::default() };
+    let event_id = uuid::Uuid::new_v4().to_string();
+    let queue = s.integration_url.rsplit('/').next().unwrap().to_owned();
+    let event = json_event("labor-market-sync.integration.json", &[("event_id", &event_id), ("integration_queue", &queue)]);
+    let answer = f.invoke("labor-market-sync", event).await.unwrap();
+    assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");
+    let key = format!("exchange/ais/2026-11-23/vacancy.published/{event_id}.json");
+    assert!(enbek_core::ports::FileStore::head(s.files.as_ref(), &key).await.unwrap().is_some(), "{key}");
+
+    let relay = s.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
+    let out = relay.handle(json_event("outbox-relay.scheduled.json", &[])).await.unwrap();
+    assert_eq!(out["examined"], 0, "{out}");
+}

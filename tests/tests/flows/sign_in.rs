@@ -325,3 +325,28 @@ async fn acs_12_failed_and_blocked_sign_ins_are_audited_without_the_password() {
         assert!(!text.contains(secret), "a password in the audit trail");
     }
 }
+
+#[tokio::test]
+async fn the_signing_key_is_read_from_its_secrets_manager_secret_at_start_up() {
+    let s = TestStack::new().await;
+    let sdk = sdk().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk.config());
+    let name = format!("enbek-test/jwt-signing-key-{}", uuid::Uuid::new_v4().simple());
+    secrets.create_secret().name(&name).secret_string(&keys().0 .0).send().await.unwrap();
+    let key = sign_in::signing_key(&sdk, Some(&name)).await.unwrap();
+    assert_eq!(key, keys().0 .0, "the PEM as stored");
+    // A sign-in function built with it issues tokens the verifiers accept.
+    let mut config = sign_in::Config {
+        http: TestStack::http_settings(&s.table),
+        jwt_private_key: key,
+        address_limit: enbek_core::usecases::sessions::DEFAULT_SIGN_IN_ADDRESS_LIMIT,
+    };
+    assert!(sign_in::app(config.clone(), &sdk, s.clock.clone()).is_ok());
+    // A missing secret, or one that is not a key, stops the function at start-up with its name.
+    let missing = sign_in::signing_key(&sdk, Some("enbek-test/no-such-secret")).await.unwrap_err();
+    assert_eq!(missing.variable, "JWT_PRIVATE_KEY_SECRET_ID");
+    secrets.create_secret().name(format!("{name}-bad")).secret_string("not a key").send().await.unwrap();
+    assert!(sign_in::signing_key(&sdk, Some(&format!("{name}-bad"))).await.unwrap_err().problem.contains("not a PEM"));
+    config.jwt_private_key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".into();
+    assert!(sign_in::app(config, &sdk, s.clock.clone()).is_err());
+}

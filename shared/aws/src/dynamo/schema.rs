@@ -1,7 +1,6 @@
-//! The table's shape. Terraform (`infra/`) declares the same table for AWS; the local stack
-//! and the tests create it from here.
+//! The table's shape, from `infra/resources.json` (`crate::resources`), which Terraform reads
+//! too: the local stack and the tests create the same table that `infra/storage.tf` declares.
 
-use super::keys::*;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
     TimeToLiveSpecification,
@@ -30,23 +29,31 @@ fn gsi(name: &str, pk: &str, sk: &str) -> GlobalSecondaryIndex {
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
     let exists = client.describe_table().table_name(table).send().await.is_ok();
     if !exists {
+        let def = crate::resources::resources().table;
         let mut req = client.create_table().table_name(table).billing_mode(BillingMode::PayPerRequest);
-        for a in [PK, SK, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, STAFF_ACTIVE, LAST_ACTIVITY_AT] {
+        let mut attributes = vec![def.hash_key.clone(), def.range_key.clone()];
+        for i in &def.indexes {
+            attributes.extend([i.hash_key.clone(), i.range_key.clone()]);
+        }
+        for a in &attributes {
             req = req.attribute_definitions(attr(a));
         }
-        req.key_schema(key(PK, KeyType::Hash))
-            .key_schema(key(SK, KeyType::Range))
-            .global_secondary_indexes(gsi(GSI1, GSI1_PK, GSI1_SK))
-            .global_secondary_indexes(gsi(GSI2, GSI2_PK, GSI2_SK))
-            .global_secondary_indexes(gsi(STAFF_ACTIVITY_INDEX, STAFF_ACTIVE, LAST_ACTIVITY_AT))
-            .send()
-            .await
-            .map_err(|e| format!("create table {table}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))?;
+        req = req.key_schema(key(&def.hash_key, KeyType::Hash)).key_schema(key(&def.range_key, KeyType::Range));
+        for i in &def.indexes {
+            req = req.global_secondary_indexes(gsi(&i.name, &i.hash_key, &i.range_key));
+        }
+        req.send().await.map_err(|e| format!("create table {table}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))?;
     }
     client
         .update_time_to_live()
         .table_name(table)
-        .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build().expect("set"))
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(crate::resources::resources().table.ttl_attribute)
+                .enabled(true)
+                .build()
+                .expect("set"),
+        )
         .send()
         .await
         .map(|_| ())
