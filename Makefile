@@ -46,14 +46,20 @@ sweep: tools-dev
 	cargo lambda invoke inactivity-sweep --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) \
 	  --data-ascii '{"dry_run": $(if $(DRY_RUN),true,false)}'
 
-# Argon2 cost and sign-in timing (release build; prints a table).
-bench: tools-moto
+# The benchmarks (release builds; results under bench/results/): Argon2 cost and sign-in
+# timing, vacancy search, the sweep, and the cold start / size / memory of every function
+# beside a hello-world Rust function and a Python handler under awslambdaric.
+# BENCHES="bench-coldstart" runs one of them.
+BENCH_PYTHON := target/tools/bench-python/bin/python
+bench: tools-dev build-release
+	@$(BENCH_PYTHON) -c "import awslambdaric, boto3" 2>/dev/null \
+	  || { python3 -m venv target/tools/bench-python && target/tools/bench-python/bin/pip install --quiet 'awslambdaric==3.1.1' 'boto3==1.40.49'; }
 	BENCH=1 bash tests/run.sh
 
 # Release artifacts: one bootstrap.zip per function under target/lambda/<function>/.
 build-release: tools-dev
 	cargo lambda build --release --output-format zip --workspace --exclude integration
 
-# Stripped size of each function's bootstrap, and of its zip (the budget is 12 MB).
+# Stripped size of each function's bootstrap, and of its zip (the goal: at most 4 MiB zipped).
 sizes: build-release
 	@for z in target/lambda/*/bootstrap.zip; do python3 -c 'import os, sys, zipfile; z = sys.argv[1]; b = zipfile.ZipFile(z).getinfo("bootstrap").file_size; print(f"{os.path.basename(os.path.dirname(z)):<20} bootstrap {b / 2**20:6.2f} MiB   zip {os.path.getsize(z) / 2**20:6.2f} MiB")' "$$z"; done

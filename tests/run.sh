@@ -52,7 +52,7 @@ fi
 
 if [[ "${BENCH:-}" == 1 ]]; then
   # BENCHES="bench-sweep" runs one of them.
-  for bench in ${BENCHES:-bench-auth bench-vacancies bench-sweep}; do
+  for bench in ${BENCHES:-bench-auth bench-vacancies bench-sweep bench-coldstart}; do
     cargo run --release --locked -p integration --bin "$bench"
   done
 else

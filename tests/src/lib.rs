@@ -6,6 +6,7 @@
 //! Nothing here mocks AWS: every store call goes over HTTP to moto.
 
 pub mod bridge;
+pub mod local;
 pub mod metering;
 
 use axum::body::Body;

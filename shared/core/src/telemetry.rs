@@ -53,7 +53,8 @@ pub const METRICS_NAMESPACE: &str = "Enbek";
 
 /// One CloudWatch Embedded Metric Format line: counts under [`METRICS_NAMESPACE`] with the
 /// dimension `Function`. CloudWatch turns the log line into metrics, so alarms need no API call
-/// from the function (and no permission for one).
+/// from the function (and no permission for one). It carries `level: INFO` like the other log
+/// lines, so Lambda's JSON log-level filter (`application_log_level`) passes it.
 pub fn metrics_line(function: &str, counts: &[(&str, u64)], at: jiff::Timestamp) -> String {
     let metrics: Vec<serde_json::Value> = counts.iter().map(|(name, _)| serde_json::json!({ "Name": name, "Unit": "Count" })).collect();
     let mut line = serde_json::json!({
@@ -62,6 +63,7 @@ pub fn metrics_line(function: &str, counts: &[(&str, u64)], at: jiff::Timestamp)
             "CloudWatchMetrics": [{ "Namespace": METRICS_NAMESPACE, "Dimensions": [["Function"]], "Metrics": metrics }],
         },
         "Function": function,
+        "level": "INFO",
     });
     for (name, value) in counts {
         line[*name] = serde_json::json!(value);

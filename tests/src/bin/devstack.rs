@@ -23,7 +23,7 @@
 //! Environment: `MOTO_PORT` (default 4566), `WATCH_PORT` (default 9000), `STAGE` (default
 //! `local`). Logs of moto go to `target/devstack/moto.log`.
 
-use aws_sdk_sqs::types::QueueAttributeName;
+use integration::local::{create_resources, Names};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
@@ -31,38 +31,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const LOCAL_ADMIN_LOGIN: &str = "admin@enbek.local";
 pub const LOCAL_ADMIN_PASSWORD: &str = "Local-Admin-Passw0rd";
-
-/// Resource names, from `infra/resources.json` as `infra/` names them.
-struct Names {
-    table: String,
-    bucket: String,
-    /// `(key, name, dlq name, definition)`: integration (FIFO), notifications, AIS inbound.
-    queues: Vec<(String, String, String, enbek_aws::resources::QueueDef)>,
-}
-
-impl Names {
-    fn new(stage: &str) -> Self {
-        let r = enbek_aws::resources::resources();
-        let queues = r
-            .queues
-            .iter()
-            .map(|(key, def)| {
-                let (name, dlq) = r.queue_names(stage, key);
-                (key.clone(), name, dlq, def.clone())
-            })
-            .collect();
-        Self { table: r.table_name(stage), bucket: r.bucket_name(stage), queues }
-    }
-}
-
-/// The sender of local e-mail (its domain is verified in moto's SES).
-const MAIL_FROM: &str = "noreply@enbek.local";
-
-/// A queue and its dead-letter queue.
-struct QueueUrls {
-    url: String,
-    dlq: String,
-}
 
 struct Children(Vec<Child>);
 
@@ -132,78 +100,6 @@ fn env_port(name: &str, default: u16) -> Result<u16, String> {
     }
 }
 
-/// Creates what is missing; returns each queue's URLs by key.
-async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std::collections::BTreeMap<String, QueueUrls>, String> {
-    let dynamo = sdk.dynamodb();
-    enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
-
-    let s3 = sdk.s3();
-    if s3.head_bucket().bucket(&names.bucket).send().await.is_err() {
-        s3.create_bucket()
-            .bucket(&names.bucket)
-            .send()
-            .await
-            .map_err(|e| format!("create bucket: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
-    }
-    // Versioned, as in AWS: a cited attachment is pinned to the version checked.
-    s3.put_bucket_versioning()
-        .bucket(&names.bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder().status(aws_sdk_s3::types::BucketVersioningStatus::Enabled).build(),
-        )
-        .send()
-        .await
-        .map_err(|e| format!("bucket versioning: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
-
-    let sqs = sdk.sqs();
-    let mut urls = std::collections::BTreeMap::new();
-    for (key, queue, dlq_name, def) in &names.queues {
-        let fifo = &def.fifo;
-        let mut dlq = sqs.create_queue().queue_name(dlq_name);
-        if *fifo {
-            dlq = dlq.attributes(QueueAttributeName::FifoQueue, "true");
-        }
-        let dlq_url = dlq
-            .send()
-            .await
-            .map_err(|e| format!("create {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-            .queue_url
-            .unwrap_or_default();
-        let dlq_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| format!("read {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .unwrap_or_default();
-        let mut q = sqs
-            .create_queue()
-            .queue_name(queue)
-            .attributes(QueueAttributeName::VisibilityTimeout, def.visibility_timeout_seconds.to_string())
-            .attributes(
-                QueueAttributeName::RedrivePolicy,
-                format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{}"}}"#, def.max_receive_count),
-            );
-        if *fifo {
-            q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
-        }
-        let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        urls.insert(key.clone(), QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
-    }
-    // SES sends only from verified identities (moto checks it too).
-    let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
-    sdk.sesv2()
-        .create_email_identity()
-        .email_identity(domain)
-        .send()
-        .await
-        .map_err(|e| format!("SES identity: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
-    Ok(urls)
-}
-
 fn escape_pem(pem: &str) -> String {
     pem.trim_end().replace('\n', "\\n")
 }
@@ -250,9 +146,8 @@ async fn run(children: &mut Children) -> Result<(), String> {
     }
     let sdk = enbek_aws::Aws::load().await;
     let queue_urls = create_resources(&sdk, &names).await?;
-    let queue = |key: &str| queue_urls.get(key).ok_or_else(|| format!("infra/resources.json has no queue {key:?}"));
-    let (integration, notifications, inbound) = (queue("integration")?, queue("notifications")?, queue("ais-inbound")?);
-    let (integration_url, notifications_url) = (integration.url.clone(), notifications.url.clone());
+    let queue = |key: &str| queue_urls.get(key).map(|q| q.url.clone()).ok_or_else(|| format!("infra/resources.json has no queue {key:?}"));
+    let (integration_url, notifications_url) = (queue("integration")?, queue("notifications")?);
     println!(
         "resources: table {}, bucket {}, queues {}",
         names.table,
@@ -263,27 +158,9 @@ async fn run(children: &mut Children) -> Result<(), String> {
     // 3. keys and the seeded administrator.
     let (private, public) = enbek_http::auth::keys::generate_ed25519_pem().map_err(|_| "cannot generate a key pair".to_string())?;
     let env_file = state.join("functions.env");
-    let mut lines: Vec<String> = aws_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    lines.push(format!("TABLE_NAME={}", names.table));
-    lines.push(format!("FILES_BUCKET={}", names.bucket));
-    lines.push(format!("NOTIFICATIONS_QUEUE_URL={notifications_url}"));
-    lines.push(format!("INTEGRATION_QUEUE_URL={integration_url}"));
-    lines.push(format!("NOTIFICATIONS_DLQ_URL={}", notifications.dlq));
-    lines.push(format!("INTEGRATION_DLQ_URL={}", integration.dlq));
-    lines.push(format!("AIS_INBOUND_QUEUE_URL={}", inbound.url));
-    lines.push(format!("AIS_INBOUND_DLQ_URL={}", inbound.dlq));
-    // AIS documents into the bucket's exchange folder: there is no AIS on this machine.
-    lines.push("AIS_DELIVERY=bucket".into());
-    lines.push(format!("MAIL_FROM={MAIL_FROM}"));
-    // Seals temporary passwords between request-access and notify: fresh per run, like the
-    // queues that carry them.
-    lines.push(format!("MAIL_SEAL_KEY={}", uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()));
-    lines.push(format!("JWT_PRIVATE_KEY=\"{}\"", escape_pem(&private)));
-    lines.push(format!("JWT_PUBLIC_KEY=\"{}\"", escape_pem(&public)));
-    // Seals list cursors: a fresh secret per run (cursors do not outlive the local stack).
-    lines.push(format!("CURSOR_SECRET={}", uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string()));
-    // The local stage may run the sweep as of another date (never set in AWS).
-    lines.push("SWEEP_ALLOW_NOW_OVERRIDE=true".into());
+    let vars = integration::local::function_env(&names, &queue_urls, &aws_env, &private, &public);
+    let lines: Vec<String> =
+        vars.iter().map(|(k, v)| if v.contains('\n') { format!("{k}=\"{}\"", escape_pem(v)) } else { format!("{k}={v}") }).collect();
     std::fs::write(&env_file, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
     let accounts = enbek_aws::dynamo::DynamoAccounts::new(enbek_aws::dynamo::Table::new(sdk.dynamodb(), names.table.clone()));
     let seeded = enbek_core::usecases::bootstrap::seed_local_admin(

@@ -1,6 +1,7 @@
 //! The sample events in `events/` are real API Gateway v2 events for the routes they name:
 //! they parse as `lambda_http` parses them in AWS, and the functions answer them.
 
+use base64::Engine as _;
 use enbek_core::ports::AuditLog as _;
 use http::StatusCode;
 use integration::*;
@@ -300,4 +301,31 @@ async fn the_integration_batch_event_becomes_an_ais_document_and_the_scheduled_r
     let relay = s.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
     let out = relay.handle(json_event("outbox-relay.scheduled.json", &[])).await.unwrap();
     assert_eq!(out["examined"], 0, "{out}");
+}
+
+/// A body that is not UTF-8 (the single byte 0xA5), as API Gateway delivers it (base64, with
+/// `isBase64Encoded`): the function answers 400 `malformed_body`, never a 500. (Sent through
+/// `cargo lambda watch` instead, the local emulator itself answers a text/plain 500 before any
+/// function runs; that path is the emulator's, not AWS's.)
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_400_malformed_body_on_every_json_route() {
+    let s = TestStack::new().await;
+    for (name, path) in [
+        ("sign-in.post-sessions.json", "/v1/sessions"),
+        ("register-account.post-accounts.json", "/v1/accounts"),
+        ("file-ticket.post-tickets.json", "/v1/tickets"),
+    ] {
+        let path_file = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path_file).unwrap()).unwrap();
+        v["body"] = serde_json::json!(base64::engine::general_purpose::STANDARD.encode([0xA5u8]));
+        v["isBase64Encoded"] = serde_json::json!(true);
+        if let Some(h) = v["headers"].as_object_mut() {
+            h.remove("idempotency-key");
+        }
+        let parsed: lambda_http::request::LambdaRequest = serde_json::from_value(v).unwrap();
+        let req: lambda_http::Request = parsed.into();
+        let res = s.send(req.map(|b| axum::body::Body::from(b.to_vec()))).await;
+        assert_eq!((res.status, res.code()), (StatusCode::BAD_REQUEST, "malformed_body"), "{path}: {}", res.body);
+        assert_eq!(res.header("content-type"), Some("application/problem+json"), "{path}");
+    }
 }

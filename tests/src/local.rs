@@ -1,0 +1,171 @@
+//! The local stack's resources (`make dev`, the benchmarks): the table, bucket and queues of
+//! `infra/resources.json`, named as `infra/` names them for a stage, created in moto.
+
+use aws_sdk_sqs::types::QueueAttributeName;
+
+/// Resource names, from `infra/resources.json` as `infra/` names them.
+pub struct Names {
+    pub table: String,
+    pub bucket: String,
+    /// `(key, name, dlq name, definition)`: integration (FIFO), notifications, AIS inbound.
+    pub queues: Vec<(String, String, String, enbek_aws::resources::QueueDef)>,
+}
+
+impl Names {
+    pub fn new(stage: &str) -> Self {
+        let r = enbek_aws::resources::resources();
+        let queues = r
+            .queues
+            .iter()
+            .map(|(key, def)| {
+                let (name, dlq) = r.queue_names(stage, key);
+                (key.clone(), name, dlq, def.clone())
+            })
+            .collect();
+        Self { table: r.table_name(stage), bucket: r.bucket_name(stage), queues }
+    }
+}
+
+/// The sender of local e-mail (its domain is verified in moto's SES).
+pub const MAIL_FROM: &str = "noreply@enbek.local";
+
+/// A queue and its dead-letter queue.
+pub struct QueueUrls {
+    pub url: String,
+    pub dlq: String,
+}
+
+/// Creates what is missing; returns each queue's URLs by key.
+pub async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std::collections::BTreeMap<String, QueueUrls>, String> {
+    let dynamo = sdk.dynamodb();
+    enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
+
+    let s3 = sdk.s3();
+    if s3.head_bucket().bucket(&names.bucket).send().await.is_err() {
+        s3.create_bucket()
+            .bucket(&names.bucket)
+            .send()
+            .await
+            .map_err(|e| format!("create bucket: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    }
+    // Versioned, as in AWS: a cited attachment is pinned to the version checked.
+    s3.put_bucket_versioning()
+        .bucket(&names.bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder().status(aws_sdk_s3::types::BucketVersioningStatus::Enabled).build(),
+        )
+        .send()
+        .await
+        .map_err(|e| format!("bucket versioning: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+
+    let sqs = sdk.sqs();
+    let mut urls = std::collections::BTreeMap::new();
+    for (key, queue, dlq_name, def) in &names.queues {
+        let fifo = &def.fifo;
+        let mut dlq = sqs.create_queue().queue_name(dlq_name);
+        if *fifo {
+            dlq = dlq.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        let dlq_url = dlq
+            .send()
+            .await
+            .map_err(|e| format!("create {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+            .queue_url
+            .unwrap_or_default();
+        let dlq_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .map_err(|e| format!("read {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .unwrap_or_default();
+        let mut q = sqs
+            .create_queue()
+            .queue_name(queue)
+            .attributes(QueueAttributeName::VisibilityTimeout, def.visibility_timeout_seconds.to_string())
+            .attributes(
+                QueueAttributeName::RedrivePolicy,
+                format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{}"}}"#, def.max_receive_count),
+            );
+        if *fifo {
+            q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+        }
+        let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+        urls.insert(key.clone(), QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
+    }
+    // SES sends only from verified identities (moto checks it too).
+    let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
+    sdk.sesv2()
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await
+        .map_err(|e| format!("SES identity: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
+    Ok(urls)
+}
+
+/// The environment every function gets on a local stage (the union of what each reads; a
+/// function ignores the rest): AWS endpoint and credentials, resource names and URLs, the
+/// run's throw-away keys and secrets. `cargo lambda watch` adds the static values of the
+/// Cargo.toml metadata ([`static_env`]).
+pub fn function_env(
+    names: &Names,
+    urls: &std::collections::BTreeMap<String, QueueUrls>,
+    aws_env: &[(&str, &str)],
+    private_pem: &str,
+    public_pem: &str,
+) -> Vec<(String, String)> {
+    let url = |key: &str| urls.get(key).map(|q| (q.url.clone(), q.dlq.clone())).unwrap_or_default();
+    let (integration, integration_dlq) = url("integration");
+    let (notifications, notifications_dlq) = url("notifications");
+    let (inbound, inbound_dlq) = url("ais-inbound");
+    let fresh_secret = || uuid::Uuid::new_v4().simple().to_string() + &uuid::Uuid::new_v4().simple().to_string();
+    let mut vars: Vec<(String, String)> = aws_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    vars.extend(
+        [
+            ("TABLE_NAME", names.table.clone()),
+            ("FILES_BUCKET", names.bucket.clone()),
+            ("NOTIFICATIONS_QUEUE_URL", notifications),
+            ("INTEGRATION_QUEUE_URL", integration),
+            ("NOTIFICATIONS_DLQ_URL", notifications_dlq),
+            ("INTEGRATION_DLQ_URL", integration_dlq),
+            ("AIS_INBOUND_QUEUE_URL", inbound),
+            ("AIS_INBOUND_DLQ_URL", inbound_dlq),
+            // AIS documents into the bucket's exchange folder: there is no AIS on this machine.
+            ("AIS_DELIVERY", "bucket".into()),
+            ("MAIL_FROM", MAIL_FROM.into()),
+            // Seals temporary passwords between request-access and notify: fresh per run, like
+            // the queues that carry them.
+            ("MAIL_SEAL_KEY", fresh_secret()),
+            ("JWT_PRIVATE_KEY", private_pem.to_owned()),
+            ("JWT_PUBLIC_KEY", public_pem.to_owned()),
+            // Seals list cursors: cursors do not outlive the local stack.
+            ("CURSOR_SECRET", fresh_secret()),
+            // The local stage may run the sweep as of another date (never set in AWS).
+            ("SWEEP_ALLOW_NOW_OVERRIDE", "true".into()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    );
+    vars
+}
+
+/// The static values of `[workspace.metadata.lambda.env]` and `function`'s
+/// `[package.metadata.lambda.env]` (what `cargo lambda watch` gives a function).
+pub fn static_env(root: &std::path::Path, function: &str) -> Vec<(String, String)> {
+    let section = |file: std::path::PathBuf, header: &str| -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let Some(body) = text.split(header).nth(1) else { return Vec::new() };
+        body.lines()
+            .take_while(|l| !l.starts_with('['))
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect()
+    };
+    let mut vars = section(root.join("Cargo.toml"), "[workspace.metadata.lambda.env]");
+    vars.extend(section(root.join("functions").join(function).join("Cargo.toml"), "[package.metadata.lambda.env]"));
+    vars
+}
