@@ -120,6 +120,7 @@ async fn run_once(
         // What Lambda sets for every function (the runtime clients read them at start).
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/26/[$LATEST]bench")
         .env("AWS_EXECUTION_ENV", "AWS_Lambda_rust")
