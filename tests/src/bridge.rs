@@ -13,7 +13,7 @@
 //! own handler in-process in the tests.
 
 use async_trait::async_trait;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
@@ -31,25 +31,9 @@ pub struct HttpInvoker {
 #[async_trait]
 impl Invoker for HttpInvoker {
     async fn invoke(&self, function: &str, event: Value) -> Result<Value, String> {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let body = serde_json::to_vec(&event).map_err(|e| e.to_string())?;
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.map_err(|e| format!("connect: {e}"))?;
-        let head = format!(
-            "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        );
-        stream.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
-        stream.write_all(&body).await.map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        stream.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
-        let split = out.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(out.len());
-        let head = String::from_utf8_lossy(&out[..split]).to_string();
-        let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let mut payload = out[split..].to_vec();
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-            payload = crate::dechunk(&payload);
-        }
+        let url = format!("http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations", self.port);
+        let (status, payload) = crate::http_request("POST", &url, &[("Content-Type".into(), "application/json".into())], &body).await?;
         let text = String::from_utf8_lossy(&payload).to_string();
         // A function error comes back as 200 with the error in the body in AWS; cargo lambda
         // answers it with a 5xx. Either way the batch failed.
@@ -73,14 +57,7 @@ pub struct Source {
 impl Source {
     /// A source for `queue_url`, with its ARN read from the queue.
     pub async fn new(sqs: &aws_sdk_sqs::Client, function: &str, queue_url: &str, batch_size: i32) -> Result<Self, String> {
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| format!("read {queue_url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        let queue_arn = attributes.attributes.and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned()).unwrap_or_default();
+        let queue_arn = crate::local::queue_arn(sqs, queue_url).await?;
         Ok(Self { function: function.into(), queue_url: queue_url.into(), queue_arn, batch_size: batch_size.clamp(1, 10) })
     }
 }

@@ -36,7 +36,7 @@ pub const CURSOR_SECRET: &str = "test-cursor-secret-0123456789abcdef";
 /// Seals temporary passwords between request-access and notify in the tests.
 pub const MAIL_SEAL_KEY: &str = "test-mail-seal-key-0123456789abcdef";
 /// The sender of the e-mails `notify` sends (its domain is a verified SES identity in moto).
-pub const MAIL_FROM: &str = "noreply@enbek.local";
+pub use local::MAIL_FROM;
 /// How many receives a message gets before the redrive policy moves it to the dead-letter queue.
 pub const MAX_RECEIVE_COUNT: u32 = 3;
 /// The password of the staff accounts [`TestStack::staff_token`] creates.
@@ -103,33 +103,12 @@ pub async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> String {
 /// A new queue with a dead-letter queue after [`MAX_RECEIVE_COUNT`] receives, as `infra/` and the
 /// dev stack make them; returns `(url, dlq_url)`.
 pub async fn test_queue_with_dlq(client: &aws_sdk_sqs::Client, fifo: bool) -> (String, String) {
-    use aws_sdk_sqs::types::QueueAttributeName;
     let base = format!("enbek-test-{}", short_id());
     let suffix = if fifo { ".fifo" } else { "" };
-    let dlq_url = create_queue(client, &format!("{base}-dlq{suffix}")).await;
-    let dlq_arn = client
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
+    let q = local::create_queue_with_dlq(client, &format!("{base}{suffix}"), &format!("{base}-dlq{suffix}"), fifo, MAX_RECEIVE_COUNT, 30)
         .await
-        .expect("dlq attributes")
-        .attributes
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-        .expect("dlq arn");
-    let url = create_queue(client, &format!("{base}{suffix}")).await;
-    client
-        .set_queue_attributes()
-        .queue_url(&url)
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#),
-        )
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .send()
-        .await
-        .expect("redrive policy");
-    (url, dlq_url)
+        .expect("create test queues in moto");
+    (q.url, q.dlq)
 }
 
 /// The messages now in a queue with their attributes, left in place (visible again at once).
@@ -201,38 +180,22 @@ pub async fn receive_all(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String>
     }
 }
 
-/// A plain HTTP/1.1 PUT on loopback; returns the status code.
-pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
-    let rest = url.strip_prefix("http://").expect("local endpoints are plain HTTP");
+/// One plain HTTP/1.1 request on loopback (`Connection: close`); the status code and the body
+/// (de-chunked). The `Content-Length` sent is the body's own, like a browser's, whatever
+/// `headers` lists: a signed header that disagrees with it makes the signature fail, as in S3.
+pub async fn http_request(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| format!("{url}: local endpoints are plain HTTP"))?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
-    let mut req = format!("PUT {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    // Like a browser: the Content-Length is the body's own (a signed header that disagrees with
-    // it makes the signature fail, as in S3), whatever the caller lists.
+    let mut stream = tokio::net::TcpStream::connect(authority).await.map_err(|e| format!("connect {authority}: {e}"))?;
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (k, v) in headers.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-length")) {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
-    req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).await.expect("write");
-    stream.write_all(body).await.expect("write");
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(req.as_bytes()).await.map_err(|e| format!("write: {e}"))?;
+    stream.write_all(body).await.map_err(|e| format!("write: {e}"))?;
     let mut out = Vec::new();
-    tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut out))
-        .await
-        .expect("an answer within 30 s")
-        .expect("read");
-    String::from_utf8_lossy(&out).split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
-}
-
-/// A plain HTTP/1.1 GET on loopback; returns the status code and the body.
-pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
-    let rest = url.strip_prefix("http://").expect("local endpoints are plain HTTP");
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.expect("write");
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).await.expect("read");
+    stream.read_to_end(&mut out).await.map_err(|e| format!("read: {e}"))?;
     let split = out.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(out.len());
     let head = String::from_utf8_lossy(&out[..split]).to_string();
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -240,10 +203,24 @@ pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
     if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         body = dechunk(&body);
     }
-    (status, body)
+    Ok((status, body))
 }
 
-pub(crate) fn dechunk(mut data: &[u8]) -> Vec<u8> {
+/// A plain HTTP/1.1 PUT on loopback, as a browser uploads; returns the status code.
+pub async fn http_put(url: &str, headers: &[(String, String)], body: &[u8]) -> u16 {
+    tokio::time::timeout(std::time::Duration::from_secs(30), http_request("PUT", url, headers, body))
+        .await
+        .expect("an answer within 30 s")
+        .expect("PUT on loopback")
+        .0
+}
+
+/// A plain HTTP/1.1 GET on loopback; returns the status code and the body.
+pub async fn http_get(url: &str) -> (u16, Vec<u8>) {
+    http_request("GET", url, &[], &[]).await.expect("GET on loopback")
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(line_end) = data.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(String::from_utf8_lossy(&data[..line_end]).trim(), 16).unwrap_or(0);
@@ -405,8 +382,7 @@ impl TestStack {
         let (notifications_url, notifications_dlq_url) = test_queue_with_dlq(&sqs, false).await;
         let (integration_url, integration_dlq_url) = test_queue_with_dlq(&sqs, true).await;
         let (inbound_url, inbound_dlq_url) = test_queue_with_dlq(&sqs, false).await;
-        let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
-        sdk.sesv2().create_email_identity().email_identity(domain).send().await.expect("SES identity in moto");
+        local::verify_mail_domain(&sdk).await.expect("SES identity in moto");
         let bucket = test_bucket_name().await;
 
         let register_account = register_account::app(
@@ -775,6 +751,17 @@ impl TestStack {
 
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// The sample event `events/<name>` (an API Gateway or SQS event, a schedule's or an
+/// operator's input) with its `{placeholders}` filled in from `values`.
+pub fn sample_event(name: &str, values: &[(&str, &str)]) -> Value {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (k, v) in values {
+        text = text.replace(&format!("{{{k}}}"), v);
+    }
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
 }
 
 /// The function API Gateway sends `path` to: the route of `infra/resources.json` whose segments

@@ -29,6 +29,74 @@ impl Names {
 /// The sender of local e-mail (its domain is verified in moto's SES).
 pub const MAIL_FROM: &str = "noreply@enbek.local";
 
+/// The local security administrator (API.md "Local seed").
+pub const LOCAL_ADMIN_LOGIN: &str = "admin@enbek.local";
+pub const LOCAL_ADMIN_PASSWORD: &str = "Local-Admin-Passw0rd";
+
+/// Verifies [`MAIL_FROM`]'s domain as an SES identity: SES sends only from verified identities
+/// (moto checks it too).
+pub async fn verify_mail_domain(sdk: &enbek_aws::Aws) -> Result<(), String> {
+    let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
+    sdk.sesv2()
+        .create_email_identity()
+        .email_identity(domain)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("SES identity: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))
+}
+
+/// The ARN of the queue at `url`.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, String> {
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(|e| format!("read {url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+        .attributes
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .ok_or_else(|| format!("{url} has no ARN"))
+}
+
+/// Creates the dead-letter queue `dlq_name` and the queue `name` that redrives into it after
+/// `max_receive_count` receives (both FIFO if `fifo`), as `infra/queues.tf` makes them; or finds
+/// them if they exist.
+pub async fn create_queue_with_dlq(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    dlq_name: &str,
+    fifo: bool,
+    max_receive_count: u32,
+    visibility_timeout_seconds: u32,
+) -> Result<QueueUrls, String> {
+    let create = |queue: &str| {
+        let mut req = sqs.create_queue().queue_name(queue);
+        if fifo {
+            req = req.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+        }
+        req
+    };
+    let failed = |queue: &str| {
+        let queue = queue.to_owned();
+        move |e: aws_sdk_sqs::error::SdkError<_, _>| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e))
+    };
+    let dlq = create(dlq_name).send().await.map_err(failed(dlq_name))?.queue_url.unwrap_or_default();
+    let dlq_arn = queue_arn(sqs, &dlq).await?;
+    let url = create(name)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout_seconds.to_string())
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receive_count}"}}"#),
+        )
+        .send()
+        .await
+        .map_err(failed(name))?
+        .queue_url
+        .unwrap_or_default();
+    Ok(QueueUrls { url, dlq })
+}
+
 /// A queue and its dead-letter queue.
 pub struct QueueUrls {
     pub url: String,
@@ -61,49 +129,10 @@ pub async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std
     let sqs = sdk.sqs();
     let mut urls = std::collections::BTreeMap::new();
     for (key, queue, dlq_name, def) in &names.queues {
-        let fifo = &def.fifo;
-        let mut dlq = sqs.create_queue().queue_name(dlq_name);
-        if *fifo {
-            dlq = dlq.attributes(QueueAttributeName::FifoQueue, "true");
-        }
-        let dlq_url = dlq
-            .send()
-            .await
-            .map_err(|e| format!("create {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-            .queue_url
-            .unwrap_or_default();
-        let dlq_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .map_err(|e| format!("read {dlq_name}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-            .attributes
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .unwrap_or_default();
-        let mut q = sqs
-            .create_queue()
-            .queue_name(queue)
-            .attributes(QueueAttributeName::VisibilityTimeout, def.visibility_timeout_seconds.to_string())
-            .attributes(
-                QueueAttributeName::RedrivePolicy,
-                format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{}"}}"#, def.max_receive_count),
-            );
-        if *fifo {
-            q = q.attributes(QueueAttributeName::FifoQueue, "true").attributes(QueueAttributeName::ContentBasedDeduplication, "false");
-        }
-        let created = q.send().await.map_err(|e| format!("create {queue}: {}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-        urls.insert(key.clone(), QueueUrls { url: created.queue_url.unwrap_or_default(), dlq: dlq_url });
+        let created = create_queue_with_dlq(&sqs, queue, dlq_name, def.fifo, def.max_receive_count, def.visibility_timeout_seconds).await?;
+        urls.insert(key.clone(), created);
     }
-    // SES sends only from verified identities (moto checks it too).
-    let domain = MAIL_FROM.rsplit('@').next().unwrap_or_default();
-    sdk.sesv2()
-        .create_email_identity()
-        .email_identity(domain)
-        .send()
-        .await
-        .map_err(|e| format!("SES identity: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)))?;
+    verify_mail_domain(sdk).await?;
     Ok(urls)
 }
 

@@ -149,7 +149,7 @@ pub fn sync_app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> 
         Delivery::Https { endpoint, timeout, token } => Arc::new(HttpsGateway::new(endpoint, timeout, token)?),
         Delivery::Bucket { bucket } => Arc::new(ExchangeFolder { files: Arc::new(enbek_aws::s3::S3Files::new(aws.s3(), bucket)) }),
     };
-    let inbound_queue = config.inbound.as_ref().map(|r| r.url.rsplit('/').next().unwrap_or_default().to_owned());
+    let inbound_queue = config.inbound.as_ref().map(|r| r.name().to_owned());
     let routes = std::iter::once(config.integration).chain(config.inbound).collect();
     Ok(App {
         sync: LaborMarketSync {

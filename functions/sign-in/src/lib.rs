@@ -50,14 +50,10 @@ impl Config {
 pub async fn signing_key(aws: &enbek_aws::Aws, secret_id: Option<&str>) -> Result<String, ConfigError> {
     match secret_id {
         Some(id) => {
-            let pem = enbek_aws::secrets::secret_string(aws, id)
+            let secret = enbek_aws::secrets::secret_string(aws, id)
                 .await
-                .map_err(|problem| ConfigError { variable: "JWT_PRIVATE_KEY_SECRET_ID", problem })?
-                .replace("\\n", "\n");
-            if !pem.contains("-----BEGIN ") {
-                return Err(ConfigError { variable: "JWT_PRIVATE_KEY_SECRET_ID", problem: "the secret is not a PEM document".into() });
-            }
-            Ok(pem)
+                .map_err(|problem| ConfigError { variable: "JWT_PRIVATE_KEY_SECRET_ID", problem })?;
+            config::pem_value("JWT_PRIVATE_KEY_SECRET_ID", &secret)
         }
         None => config::pem("JWT_PRIVATE_KEY"),
     }

@@ -51,7 +51,8 @@ pub struct QueueRoute {
 }
 
 impl QueueRoute {
-    fn name(&self) -> &str {
+    /// The queue's name: the last segment of its URL, as it ends its ARN.
+    pub fn name(&self) -> &str {
         self.url.rsplit('/').next().unwrap_or_default()
     }
 }

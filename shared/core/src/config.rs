@@ -59,7 +59,12 @@ pub fn list(variable: &'static str) -> Vec<String> {
 
 /// A PEM value. Environment files cannot hold newlines, so `\n` escapes are accepted too.
 pub fn pem(variable: &'static str) -> Result<String, ConfigError> {
-    let raw = required(variable)?;
+    pem_value(variable, &required(variable)?)
+}
+
+/// `raw` as a PEM document (`\n` escapes accepted), or why it is not one; `variable` names
+/// where it came from (an environment variable, or the one that names a secret).
+pub fn pem_value(variable: &'static str, raw: &str) -> Result<String, ConfigError> {
     let pem = raw.replace("\\n", "\n");
     if !pem.contains("-----BEGIN ") {
         return Err(ConfigError { variable, problem: "is not a PEM document".into() });

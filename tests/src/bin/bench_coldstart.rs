@@ -18,6 +18,7 @@
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::Router;
+use integration::sample_event;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::process::{Command, Stdio};
@@ -29,8 +30,8 @@ use tokio::sync::mpsc;
 #[derive(Debug)]
 enum Seen {
     Next(Instant),
-    Response(Instant),
-    Error(String),
+    /// A response, or (with its text) an error the runtime reported.
+    Answer(Instant, Option<String>),
 }
 
 struct Runtime {
@@ -58,12 +59,12 @@ async fn next(State(rt): State<Arc<Runtime>>) -> axum::response::Response {
 }
 
 async fn response(State(rt): State<Arc<Runtime>>, Path(_id): Path<String>) -> http::StatusCode {
-    let _ = rt.tx.send(Seen::Response(Instant::now()));
+    let _ = rt.tx.send(Seen::Answer(Instant::now(), None));
     http::StatusCode::ACCEPTED
 }
 
 async fn error(State(rt): State<Arc<Runtime>>, body: String) -> http::StatusCode {
-    let _ = rt.tx.send(Seen::Error(body.chars().take(300).collect()));
+    let _ = rt.tx.send(Seen::Answer(Instant::now(), Some(body.chars().take(300).collect())));
     http::StatusCode::ACCEPTED
 }
 
@@ -155,7 +156,7 @@ async fn run_once(
                     }
                     handed_out = Some(at);
                 }
-                Seen::Response(at) => {
+                Seen::Answer(at, error) => {
                     responses += 1;
                     if responses == 1 {
                         run.first_ms = (at - start).as_secs_f64() * 1000.0;
@@ -163,17 +164,7 @@ async fn run_once(
                     } else if let Some(h) = handed_out {
                         warm_times.push((at - h).as_secs_f64() * 1000.0);
                     }
-                    if responses > warm {
-                        return Ok(());
-                    }
-                }
-                Seen::Error(e) => {
-                    responses += 1;
-                    if responses == 1 {
-                        run.first_ms = start.elapsed().as_secs_f64() * 1000.0;
-                        run.rss_cold_kib = proc_status_kib(pid, "VmHWM:");
-                    }
-                    run.errors.push(e);
+                    run.errors.extend(error);
                     if responses > warm {
                         return Ok(());
                     }
@@ -206,15 +197,6 @@ async fn run_once(
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// A sample event of `events/` with its placeholders filled.
-fn sample(root: &std::path::Path, name: &str, values: &[(&str, String)]) -> Value {
-    let mut text = std::fs::read_to_string(root.join("events").join(name)).unwrap_or_else(|e| panic!("events/{name}: {e}"));
-    for (k, v) in values {
-        text = text.replace(&format!("{{{k}}}"), v);
-    }
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
 }
 
 struct Target {
@@ -288,14 +270,14 @@ async fn bench() -> Result<(), String> {
         &accounts,
         &enbek_core::password::Argon2Hasher,
         &enbek_core::clock::SystemClock,
-        "admin@enbek.local",
-        "Local-Admin-Passw0rd",
+        integration::local::LOCAL_ADMIN_LOGIN,
+        integration::local::LOCAL_ADMIN_PASSWORD,
     )
     .await
     .map_err(|e| format!("seed admin: {e}"))?;
     let admin = enbek_core::ports::AccountStore::find_by_login(
         &accounts,
-        &enbek_core::domain::Login::parse("admin@enbek.local").map_err(|_| "login")?,
+        &enbek_core::domain::Login::parse(integration::local::LOCAL_ADMIN_LOGIN).map_err(|_| "login")?,
     )
     .await
     .map_err(|e| e.to_string())?
@@ -303,81 +285,65 @@ async fn bench() -> Result<(), String> {
     let issuer = enbek_http::auth::TokenIssuer::from_pem(&private, enbek_http::auth::DEFAULT_ISSUER, enbek_http::auth::DEFAULT_AUDIENCE)
         .map_err(|_| "issuer")?;
     let token = issuer.issue(&admin).map_err(|e| e.to_string())?;
-    let domain = integration::local::MAIL_FROM.rsplit('@').next().unwrap_or_default();
-    let _ = sdk.sesv2().create_email_identity().email_identity(domain).send().await;
 
     let queue = |key: &str| urls.get(key).map(|q| q.url.rsplit('/').next().unwrap_or_default().to_owned()).unwrap_or_default();
+    let (integration_queue, notifications_queue) = (queue("integration"), queue("notifications"));
+    let (sync_event_id, notify_event_id) = (uuid::Uuid::new_v4().to_string(), uuid::Uuid::new_v4().to_string());
     let lambda = root.join("target/lambda");
     // Each function with an event whose first invocation reaches moto.
     let functions: Vec<(&str, Value)> = vec![
-        ("register-account", sample(&root, "register-account.get-me.json", &[("token", token.clone())])),
-        ("sign-in", sample(&root, "sign-in.post-sessions.json", &[])),
-        ("post-vacancy", sample(&root, "post-vacancy.get-vacancies.json", &[])),
-        ("file-ticket", sample(&root, "file-ticket.get-tickets.json", &[("token", token.clone())])),
-        ("request-access", sample(&root, "request-access.get-access-requests.json", &[("token", token.clone())])),
-        ("submit-grant-report", sample(&root, "submit-grant-report.get-grants.json", &[("token", token.clone())])),
+        ("register-account", sample_event("register-account.get-me.json", &[("token", &token)])),
+        ("sign-in", sample_event("sign-in.post-sessions.json", &[])),
+        ("post-vacancy", sample_event("post-vacancy.get-vacancies.json", &[])),
+        ("file-ticket", sample_event("file-ticket.get-tickets.json", &[("token", &token)])),
+        ("request-access", sample_event("request-access.get-access-requests.json", &[("token", &token)])),
+        ("submit-grant-report", sample_event("submit-grant-report.get-grants.json", &[("token", &token)])),
         (
             "labor-market-sync",
-            sample(
-                &root,
-                "labor-market-sync.integration.json",
-                &[("event_id", uuid::Uuid::new_v4().to_string()), ("integration_queue", queue("integration"))],
-            ),
+            sample_event("labor-market-sync.integration.json", &[("event_id", &sync_event_id), ("integration_queue", &integration_queue)]),
         ),
         (
             "notify",
-            sample(
-                &root,
+            sample_event(
                 "notify.ticket-updated.json",
-                &[
-                    ("event_id", uuid::Uuid::new_v4().to_string()),
-                    ("to", "author@mail.kz".into()),
-                    ("notifications_queue", queue("notifications")),
-                ],
+                &[("event_id", &notify_event_id), ("to", "author@mail.kz"), ("notifications_queue", &notifications_queue)],
             ),
         ),
         ("outbox-relay", json!({})),
         ("inactivity-sweep", json!({ "dry_run": true })),
     ];
+    // The local stage's environment and what Lambda names per function (128 MB, as measured).
+    let lambda_env = |function: &str| {
+        let mut env = base_env.clone();
+        env.extend([
+            ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), function.to_owned()),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "128".to_owned()),
+        ]);
+        env
+    };
     let mut targets = vec![Target {
         name: "hello-world (Rust baseline)".into(),
         program: vec![unpack(&root, "hello-world")?],
         cwd: root.clone(),
         zip: Some(lambda.join("hello-world/bootstrap.zip")),
-        env: {
-            let mut env = base_env.clone();
-            env.extend([
-                ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "hello-world".to_owned()),
-                ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "128".to_owned()),
-            ]);
-            env
-        },
+        env: lambda_env("hello-world"),
         event: json!({ "hello": "world" }),
     }];
     let python = root.join("target/tools/bench-python/bin/python");
     if !python.exists() {
         return Err(format!("{} is missing: run `make bench`, which installs awslambdaric and boto3 there", python.display()));
     }
-    let mut python_env = base_env.clone();
-    python_env.extend([
-        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "python".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "128".to_owned()),
-    ]);
     targets.push(Target {
         name: "Python 3.11 + boto3 (awslambdaric)".into(),
         program: vec![python.display().to_string(), "-m".into(), "awslambdaric".into(), "handler.handler".into()],
         cwd: root.join("bench/python"),
         zip: None,
-        env: python_env,
+        env: lambda_env("python"),
         event: json!({}),
     });
     for (name, event) in functions {
-        let mut env = base_env.clone();
+        let mut env = lambda_env(name);
         env.extend(integration::local::static_env(&root, name));
-        env.extend([
-            ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), name.to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(), "128".to_owned()),
-        ]);
         targets.push(Target {
             name: name.into(),
             program: vec![unpack(&root, name)?],

@@ -23,14 +23,10 @@
 //! Environment: `MOTO_PORT` (default 4566), `WATCH_PORT` (default 9000), `STAGE` (default
 //! `local`). Logs of moto go to `target/devstack/moto.log`.
 
-use integration::local::{create_resources, Names};
+use integration::local::{create_resources, Names, LOCAL_ADMIN_LOGIN, LOCAL_ADMIN_PASSWORD};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-pub const LOCAL_ADMIN_LOGIN: &str = "admin@enbek.local";
-pub const LOCAL_ADMIN_PASSWORD: &str = "Local-Admin-Passw0rd";
 
 struct Children(Vec<Child>);
 
@@ -70,15 +66,9 @@ async fn port_open(port: u16) -> bool {
     tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
 }
 
-/// The status code of a plain HTTP GET on loopback.
+/// The status code of a plain HTTP GET on loopback, if anything answers.
 async fn http_status(port: u16, path: &str) -> Option<u16> {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
-    let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    stream.write_all(req.as_bytes()).await.ok()?;
-    let mut buf = vec![0u8; 64];
-    let n = stream.read(&mut buf).await.ok()?;
-    let line = String::from_utf8_lossy(&buf[..n]).to_string();
-    line.split_whitespace().nth(1)?.parse().ok()
+    integration::http_request("GET", &format!("http://127.0.0.1:{port}{path}"), &[], &[]).await.ok().map(|(status, _)| status)
 }
 
 /// Polls `ready` until it holds; fails early if one of `children` exits meanwhile.

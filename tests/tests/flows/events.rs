@@ -12,12 +12,8 @@ fn event(name: &str) -> http::Request<axum::body::Body> {
 
 /// A sample event with its `{placeholders}` (IDs made by the test, tokens) filled in.
 fn event_with(name: &str, values: &[(&str, &str)]) -> http::Request<axum::body::Body> {
-    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    for (k, v) in values {
-        text = text.replace(&format!("{{{k}}}"), v);
-    }
-    let parsed: lambda_http::request::LambdaRequest = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let parsed: lambda_http::request::LambdaRequest =
+        serde_json::from_value(sample_event(name, values)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let req: lambda_http::Request = parsed.into();
     req.map(|body| axum::body::Body::from(body.to_vec()))
 }
@@ -191,16 +187,6 @@ async fn the_sweep_events_run_the_sweep_and_now_is_refused_where_it_is_not_allow
     assert!(account.is_blocked());
 }
 
-/// A sample invocation (an SQS event, an operator's input) with its `{placeholders}` filled in.
-fn json_event(name: &str, values: &[(&str, &str)]) -> serde_json::Value {
-    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    for (k, v) in values {
-        text = text.replace(&format!("{{{k}}}"), v);
-    }
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
 #[tokio::test]
 async fn the_consumer_events_drive_notify_and_the_inbound_side_of_labor_market_sync() {
     use integration::bridge::Invoker as _;
@@ -208,7 +194,7 @@ async fn the_consumer_events_drive_notify_and_the_inbound_side_of_labor_market_s
     let to = unique_email("author");
     let queue = |url: &str| url.rsplit('/').next().unwrap().to_owned();
     let f = InProcess { notify: Some(s.notify_function()), sync: Some(s.sync_to_bucket()) };
-    let event = json_event(
+    let event = sample_event(
         "notify.ticket-updated.json",
         &[("event_id", &uuid::Uuid::new_v4().to_string()), ("to", &to), ("notifications_queue", &queue(&s.notifications_url))],
     );
@@ -221,7 +207,7 @@ async fn the_consumer_events_drive_notify_and_the_inbound_side_of_labor_market_s
     // An inbound message for a vacancy that does not exist: poison, so the function moves it to
     // the dead-letter queue itself and does not list it as failed.
     let event =
-        json_event("labor-market-sync.inbound.json", &[("vacancy_id", "no-such-vacancy"), ("inbound_queue", &queue(&s.inbound_url))]);
+        sample_event("labor-market-sync.inbound.json", &[("vacancy_id", "no-such-vacancy"), ("inbound_queue", &queue(&s.inbound_url))]);
     let answer = f.invoke("labor-market-sync", event).await.unwrap();
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");
     assert_eq!(peek_all(&s.sqs, &s.inbound_dlq_url).await.len(), 1);
@@ -232,7 +218,7 @@ async fn the_outbox_relay_admin_events_parse() {
     let s = TestStack::new().await;
     let relay = s.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
     for (name, key) in [("outbox-relay.list-failed.json", "failed"), ("outbox-relay.retry-failed.json", "requeued")] {
-        let input = json_event(name, &[("event_id", "01a2000000000000000000000000dead")]);
+        let input = sample_event(name, &[("event_id", "01a2000000000000000000000000dead")]);
         let out = relay.handle(input).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(out[key], serde_json::json!([]), "{name}: {out}");
     }
@@ -292,14 +278,14 @@ async fn the_integration_batch_event_becomes_an_ais_document_and_the_scheduled_r
     let f = InProcess { sync: Some(s.sync_to_bucket()), ..InProcess::default() };
     let event_id = uuid::Uuid::new_v4().to_string();
     let queue = s.integration_url.rsplit('/').next().unwrap().to_owned();
-    let event = json_event("labor-market-sync.integration.json", &[("event_id", &event_id), ("integration_queue", &queue)]);
+    let event = sample_event("labor-market-sync.integration.json", &[("event_id", &event_id), ("integration_queue", &queue)]);
     let answer = f.invoke("labor-market-sync", event).await.unwrap();
     assert_eq!(answer["batchItemFailures"], serde_json::json!([]), "{answer}");
     let key = format!("exchange/ais/2026-11-23/vacancy.published/{event_id}.json");
     assert!(enbek_core::ports::FileStore::head(s.files.as_ref(), &key).await.unwrap().is_some(), "{key}");
 
     let relay = s.relay_function(enbek_core::outbox::DEFAULT_MAX_ATTEMPTS);
-    let out = relay.handle(json_event("outbox-relay.scheduled.json", &[])).await.unwrap();
+    let out = relay.handle(sample_event("outbox-relay.scheduled.json", &[])).await.unwrap();
     assert_eq!(out["examined"], 0, "{out}");
 }
 
@@ -315,8 +301,7 @@ async fn a_body_that_is_not_utf8_is_a_400_malformed_body_on_every_json_route() {
         ("register-account.post-accounts.json", "/v1/accounts"),
         ("file-ticket.post-tickets.json", "/v1/tickets"),
     ] {
-        let path_file = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path_file).unwrap()).unwrap();
+        let mut v = sample_event(name, &[]);
         v["body"] = serde_json::json!(base64::engine::general_purpose::STANDARD.encode([0xA5u8]));
         v["isBase64Encoded"] = serde_json::json!(true);
         if let Some(h) = v["headers"].as_object_mut() {

@@ -117,6 +117,26 @@ impl DynamoGrants {
         }
         Ok(items)
     }
+
+    /// A page of the grant's own items of one kind (`REPORT#…`, `REFUND#…`), oldest first.
+    async fn in_grant<T>(
+        &self,
+        grant_id: &str,
+        kind: &str,
+        page: &PageRequest,
+        map: impl Fn(super::Item) -> Result<T, StoreError>,
+    ) -> Result<Page<T>, StoreError> {
+        let pk = keys::grant(grant_id).0;
+        let query = self
+            .table
+            .client
+            .query()
+            .key_condition_expression("pk = :pk AND begins_with(sk, :kind)")
+            .expression_attribute_values(":pk", s(&pk))
+            .expression_attribute_values(":kind", s(kind))
+            .consistent_read(true);
+        query_page(&self.table, query, page, &[PK, SK], (PK, &pk), map).await
+    }
 }
 
 #[async_trait]
@@ -178,16 +198,7 @@ impl GrantStore for DynamoGrants {
     }
 
     async fn reports(&self, grant_id: &str, page: &PageRequest) -> Result<Page<GrantReport>, StoreError> {
-        let pk = keys::grant(grant_id).0;
-        let query = self
-            .table
-            .client
-            .query()
-            .key_condition_expression("pk = :pk AND begins_with(sk, :kind)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":kind", s(keys::REPORT_PREFIX))
-            .consistent_read(true);
-        query_page(&self.table, query, page, &[PK, SK], (PK, &pk), |i| from_item::<ReportItem>(i).map(|r| r.report)).await
+        self.in_grant(grant_id, keys::REPORT_PREFIX, page, |i| from_item::<ReportItem>(i).map(|r| r.report)).await
     }
 
     async fn decide_report(&self, decided: &GrantReport, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError> {
@@ -214,16 +225,7 @@ impl GrantStore for DynamoGrants {
     }
 
     async fn refunds(&self, grant_id: &str, page: &PageRequest) -> Result<Page<Refund>, StoreError> {
-        let pk = keys::grant(grant_id).0;
-        let query = self
-            .table
-            .client
-            .query()
-            .key_condition_expression("pk = :pk AND begins_with(sk, :kind)")
-            .expression_attribute_values(":pk", s(&pk))
-            .expression_attribute_values(":kind", s(keys::REFUND_PREFIX))
-            .consistent_read(true);
-        query_page(&self.table, query, page, &[PK, SK], (PK, &pk), |i| from_item::<RefundItem>(i).map(|r| r.refund)).await
+        self.in_grant(grant_id, keys::REFUND_PREFIX, page, |i| from_item::<RefundItem>(i).map(|r| r.refund)).await
     }
 
     async fn decide_refund(&self, decided: &Refund, audit: &AuditEntry, outbox: &[OutboxMessage]) -> Result<(), GrantWriteError> {
