@@ -8,9 +8,14 @@ MOTO_VERSION := 5.2.1
 CARGO_LAMBDA_VERSION := 1.9.2
 # checkov lints infra/; in its own venv (a global install downgrades the boto3 moto uses).
 CHECKOV_VERSION := 3.2.469
+# The API contract's tools (tests/api.sh), in their own venv: the fuzzer, the linter, WebDriver.
+SCHEMATHESIS_VERSION := 4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION := 0.9.0
+SELENIUM_VERSION := 4.38.0
+API_PYTHON := target/tools/api-python/bin/python
 PIP ?= python3 -m pip
 
-.PHONY: dev test tools-moto tools-test tools-dev bench sizes build-release sweep
+.PHONY: dev test tools-moto tools-test tools-api tools-dev openapi bench sizes build-release sweep
 
 # moto_server: the local AWS (DynamoDB, S3, SQS, SES, Lambda, IAM, …); terraform and its
 # provider mirror; checkov.
@@ -22,11 +27,24 @@ tools-moto:
 	  || $(PIP) install --quiet 'moto[server]==$(MOTO_VERSION)'
 	@command -v moto_server >/dev/null || { echo "moto_server is not on PATH after installing moto[server]" >&2; exit 1; }
 
-tools-test: tools-moto
+tools-test: tools-moto tools-api
 	@command -v terraform >/dev/null || { echo "terraform is missing: install Terraform >= 1.11 (infra/ is applied to moto in every test run)" >&2; exit 1; }
 	@test -d /opt/tf-plugins/registry.terraform.io/hashicorp/aws || { echo "the hashicorp/aws provider mirror is missing at /opt/tf-plugins (see infra/terraform.rc)" >&2; exit 1; }
 	@target/tools/checkov/bin/checkov --version 2>/dev/null | grep -qx '$(CHECKOV_VERSION)' \
 	  || { python3 -m venv target/tools/checkov && target/tools/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'; }
+
+# schemathesis, openapi-spec-validator and selenium (pinned, own venv); Debian's chromium and
+# chromium-driver for the browser test.
+tools-api:
+	@$(API_PYTHON) -c "import importlib.metadata as m, sys; sys.exit(any(m.version(p) != v for p, v in [('schemathesis', '$(SCHEMATHESIS_VERSION)'), ('openapi-spec-validator', '$(OPENAPI_SPEC_VALIDATOR_VERSION)'), ('selenium', '$(SELENIUM_VERSION)')]))" 2>/dev/null \
+	  || { python3 -m venv target/tools/api-python && target/tools/api-python/bin/pip install --quiet 'schemathesis==$(SCHEMATHESIS_VERSION)' 'openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)' 'selenium==$(SELENIUM_VERSION)'; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver \
+	  || { command -v apt-get >/dev/null && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+	  || { echo "chromium and chromium-driver are missing: install Debian's packages (the browser test drives them)" >&2; exit 1; }
+
+# The OpenAPI document (openapi.json) and its HTML reference (docs/index.html), from the code.
+openapi:
+	cargo run --quiet -p integration --bin openapi
 
 # cargo-lambda (with zig) for `cargo lambda watch` and release builds.
 tools-dev: tools-moto

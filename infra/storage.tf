@@ -101,15 +101,16 @@ resource "aws_s3_bucket_policy" "files" {
   depends_on = [aws_s3_bucket_public_access_block.files]
 }
 
-# Browsers upload attachments with presigned PUTs and download with presigned GETs.
+# Browsers upload attachments with presigned PUTs and download with presigned GETs. The rule is
+# in resources.json: the local stack and the tests put the same one on their buckets.
 resource "aws_s3_bucket_cors_configuration" "files" {
   bucket = aws_s3_bucket.files.id
   cors_rule {
     allowed_origins = var.cors_origins
-    allowed_methods = ["PUT", "GET"]
-    allowed_headers = ["content-type", "content-length", "content-md5", "x-amz-*", "x-amzn-trace-id"]
-    expose_headers  = ["etag", "x-amz-version-id"]
-    max_age_seconds = 3600
+    allowed_methods = local.resources.bucket.cors.allowed_methods
+    allowed_headers = local.resources.bucket.cors.allowed_headers
+    expose_headers  = local.resources.bucket.cors.expose_headers
+    max_age_seconds = local.resources.bucket.cors.max_age_seconds
   }
 }
 

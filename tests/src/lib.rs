@@ -8,6 +8,7 @@
 pub mod bridge;
 pub mod local;
 pub mod metering;
+pub mod openapi;
 
 use axum::body::Body;
 use axum::Router;
@@ -373,17 +374,25 @@ impl TestStack {
     }
 
     pub async fn new() -> Self {
+        Self::with_cors(&[PORTAL_ORIGIN]).await
+    }
+
+    /// A stack whose functions, and bucket, allow browsers from `origins` (CORS).
+    pub async fn with_cors(origins: &[&str]) -> Self {
         let sdk = sdk().await;
         let table = fresh_table().await;
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let http = Self::http_settings(&table);
+        let mut http = Self::http_settings(&table);
+        http.cors_origins = origins.iter().map(|o| http::HeaderValue::from_str(o).expect("an origin")).collect();
         let sqs = sdk.sqs();
         let (notifications_url, notifications_dlq_url) = test_queue_with_dlq(&sqs, false).await;
         let (integration_url, integration_dlq_url) = test_queue_with_dlq(&sqs, true).await;
         let (inbound_url, inbound_dlq_url) = test_queue_with_dlq(&sqs, false).await;
         local::verify_mail_domain(&sdk).await.expect("SES identity in moto");
         let bucket = test_bucket_name().await;
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        local::put_bucket_cors(&sdk.s3(), &bucket, &origins).await.expect("bucket CORS in moto");
 
         let register_account = register_account::app(
             register_account::Config {
@@ -621,7 +630,8 @@ impl TestStack {
     /// The router API Gateway would send this path to.
     /// The router of the function that serves `path`, as API Gateway routes it
     /// (`infra/resources.json`).
-    fn route(&self, path: &str) -> Router {
+    /// The router of the function API Gateway sends `path` to.
+    pub fn route(&self, path: &str) -> Router {
         match function_of(path).as_deref() {
             Some("sign-in") => self.sign_in.clone(),
             Some("file-ticket") => self.file_ticket.clone(),

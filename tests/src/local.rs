@@ -125,6 +125,7 @@ pub async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std
         .send()
         .await
         .map_err(|e| format!("bucket versioning: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    put_bucket_cors(&s3, &names.bucket, &cors_origins()).await?;
 
     let sqs = sdk.sqs();
     let mut urls = std::collections::BTreeMap::new();
@@ -197,4 +198,38 @@ pub fn static_env(root: &std::path::Path, function: &str) -> Vec<(String, String
     let mut vars = section(root.join("Cargo.toml"), "[workspace.metadata.lambda.env]");
     vars.extend(section(root.join("functions").join(function).join("Cargo.toml"), "[package.metadata.lambda.env]"));
     vars
+}
+
+/// The portal origins the local stack allows (`CORS_ALLOWED_ORIGINS` of the workspace's
+/// `cargo lambda` environment, or of this process's environment).
+pub fn cors_origins() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(std::path::Path::new("."));
+    let from_env = std::env::var("CORS_ALLOWED_ORIGINS")
+        .ok()
+        .or_else(|| static_env(root, "register-account").into_iter().find(|(k, _)| k == "CORS_ALLOWED_ORIGINS").map(|(_, v)| v))
+        .unwrap_or_default();
+    from_env.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// The bucket's CORS rule of `infra/resources.json` for `origins`, as Terraform puts it on the
+/// real bucket (moto answers browsers by it when started with `MOTO_DISABLE_GLOBAL_CORS=1`).
+pub async fn put_bucket_cors(s3: &aws_sdk_s3::Client, bucket: &str, origins: &[String]) -> Result<(), String> {
+    use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+    let def = enbek_aws::resources::resources().bucket.cors;
+    let rule = CorsRule::builder()
+        .set_allowed_origins(Some(origins.to_vec()))
+        .set_allowed_methods(Some(def.allowed_methods))
+        .set_allowed_headers(Some(def.allowed_headers))
+        .set_expose_headers(Some(def.expose_headers))
+        .max_age_seconds(def.max_age_seconds)
+        .build()
+        .map_err(|e| format!("CORS rule: {e}"))?;
+    let config = CorsConfiguration::builder().cors_rules(rule).build().map_err(|e| format!("CORS configuration: {e}"))?;
+    s3.put_bucket_cors()
+        .bucket(bucket)
+        .cors_configuration(config)
+        .send()
+        .await
+        .map_err(|e| format!("bucket CORS: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    Ok(())
 }

@@ -81,6 +81,13 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
 }
 
 /// `POST /v1/tickets/attachments`: a presigned upload for a file to attach (TKT-1).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/tickets/attachments", tag = "tickets", security((), ("bearer" = [])), request_body = enbek_http::openapi::requests::AttachmentRequest,
+    responses(
+        (status = 201, description = "Upload with a PUT to `upload_url` sending exactly `upload_headers`", body = UploadView),
+        (status = 401, description = "`unauthenticated`"),
+        (status = 422, description = "`validation_failed`: `content_type: invalid_value`, `size_bytes: file_too_large`"),
+        (status = 429, description = "`too_many_attempts`"),
+    )))]
 async fn declare_attachment(
     State(st): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
@@ -92,6 +99,13 @@ async fn declare_attachment(
 }
 
 /// `POST /v1/tickets` (TKT-1, TKT-2).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/tickets", tag = "tickets", security((), ("bearer" = [])), request_body = enbek_http::openapi::requests::TicketRequest,
+    responses(
+        (status = 201, description = "Filed (TKT-1); `access_code` is shown once; `due_at` per TKT-2", body = TicketFiledView),
+        (status = 401, description = "`unauthenticated`"),
+        (status = 422, description = "`validation_failed`: `iin: iin_invalid`, `email: email_invalid`, `contact_phone: phone_invalid`, `attachment_ids.0: attachment_missing`, `attachment_ids.1: attachment_invalid`"),
+        (status = 429, description = "`too_many_attempts`"),
+    )))]
 async fn file(
     State(st): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
@@ -111,6 +125,15 @@ async fn file(
 }
 
 /// `GET /v1/tickets/{id}`: support, the signed-in author, or anyone with the access code.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/tickets/{id}", tag = "tickets", security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "The ticket"), enbek_http::openapi::requests::TicketAccessParams),
+    responses(
+        (status = 200, description = "The ticket (support also sees who handles it)", body = TicketView),
+        (status = 401, description = "`unauthenticated`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`unknown_field`, `validation_failed`: `access_code: too_long`"),
+    )))]
 async fn read(
     State(st): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
@@ -125,6 +148,15 @@ async fn read(
 
 /// `GET /v1/tickets/{id}/attachments/{attachment_id}`: whoever may read the ticket gets a
 /// 303 to a download of the version that was checked and cited, valid a few minutes.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/tickets/{id}/attachments/{attachment_id}", tag = "tickets", security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "The ticket"), ("attachment_id" = String, Path, description = "The attachment"), enbek_http::openapi::requests::TicketAccessParams),
+    responses(
+        (status = 303, description = "To a download of the cited version, valid a few minutes", headers(("Location" = String, description = "A presigned GET"))),
+        (status = 401, description = "`unauthenticated`"),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`unknown_field`, `validation_failed`: `access_code: too_long`"),
+    )))]
 async fn attachment(
     State(st): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
@@ -138,6 +170,13 @@ async fn attachment(
 }
 
 /// `GET /v1/tickets` (support): `?status=&overdue=` ordered by `due_at`, oldest first.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    params(enbek_http::openapi::requests::TicketListParams, enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Tickets, oldest `due_at` first (support)", body = PageView<TicketSummaryView>),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `status: invalid_value`, `overdue: invalid_value`"),
+    )))]
 async fn list(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -149,6 +188,15 @@ async fn list(
 }
 
 /// `PATCH /v1/tickets/{id}` (support): status forward only, defects, responses (TKT-2).
+#[cfg_attr(feature = "openapi", utoipa::path(patch, path = "/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The ticket")), request_body = enbek_http::openapi::requests::TicketUpdateRequest,
+    responses(
+        (status = 200, description = "Updated (TKT-2)", body = TicketView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`invalid_transition` (with a current_status member), `concurrent_update`"),
+        (status = 422, description = "`validation_failed`: `status: invalid_value`, `defect: invalid_value`"),
+    )))]
 async fn update(
     State(st): State<AppState>,
     Authenticated(agent): Authenticated,
@@ -158,3 +206,6 @@ async fn update(
     let ticket = st.tickets.update(&agent, &id, TicketUpdate::parse(body), &origin()).await?;
     Ok(Json(TicketView::new(&ticket, st.tickets.clock.now(), true)))
 }
+
+#[cfg(feature = "openapi")]
+enbek_http::openapi_part!(declare_attachment, file, read, attachment, list, update);

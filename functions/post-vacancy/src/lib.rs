@@ -77,6 +77,12 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
 }
 
 /// `POST /v1/vacancies` (VAC-1, VAC-5).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/vacancies", tag = "vacancies", security(("bearer" = [])), request_body = enbek_http::openapi::requests::VacancyRequest,
+    responses(
+        (status = 201, description = "Published (VAC-1); a message goes to AIS (VAC-5)", body = VacancyView),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`: `salary_from: salary_below_minimum`, `region_code: invalid_value`, `valid_until: invalid_value`, `contact_phone: phone_invalid`, `title: required`"),
+    )))]
 async fn publish(
     State(st): State<AppState>,
     Authenticated(employer): Authenticated,
@@ -89,6 +95,13 @@ async fn publish(
 
 /// `GET /v1/vacancies/{id}`: public; a closed one says so, an expired one says `listed: false`.
 /// Its employer (signed in) also sees its activity.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/vacancies/{id}", tag = "vacancies", security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "The vacancy")),
+    responses(
+        (status = 200, description = "The vacancy; its employer also sees `activity` (VAC-6)", body = VacancyView),
+        (status = 401, description = "`unauthenticated`"),
+        (status = 404, description = "`not_found`"),
+    )))]
 async fn read(
     State(st): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
@@ -100,6 +113,15 @@ async fn read(
 
 /// `POST /v1/vacancies/{id}/outcomes` (VAC-6, order No. 206 §33): the employer reports an
 /// invitation to an interview or a hire; it goes to AIS "Labor Market".
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/vacancies/{id}/outcomes", tag = "vacancies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The vacancy")), request_body = enbek_http::openapi::requests::OutcomeRequest,
+    responses(
+        (status = 201, description = "Recorded and sent to AIS (VAC-6)", body = OutcomeView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_closed`"),
+        (status = 422, description = "`positions_filled`, `validation_failed`: `iin: iin_invalid`, `on: invalid_value`"),
+    )))]
 async fn report_outcome(
     State(st): State<AppState>,
     Authenticated(employer): Authenticated,
@@ -112,12 +134,26 @@ async fn report_outcome(
 }
 
 /// `GET /v1/vacancies`: public search, newest first.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/vacancies", tag = "vacancies",
+    params(enbek_http::openapi::requests::VacancySearchParams, enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Published vacancies, newest first", body = PageView<VacancyView>),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `region_code: invalid_value`, `limit: invalid_value`, `cursor: invalid_cursor`, `x: unknown_field`"),
+    )))]
 async fn search(State(st): State<AppState>, ListQuery { fields, sealer }: ListQuery) -> Result<Json<PageView<VacancyView>>, ApiError> {
     let page = st.vacancies.search(SearchQuery::parse(fields)?).await?;
     Ok(Json(sealer.page(page, |v| VacancyView::from(&v))))
 }
 
 /// `POST /v1/vacancies/{id}/close`: by the employer who published it.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/vacancies/{id}/close", tag = "vacancies", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The vacancy")),
+    responses(
+        (status = 200, description = "Closed; a message goes to AIS (VAC-5)", body = VacancyView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_closed`, `concurrent_update`"),
+    )))]
 async fn close(
     State(st): State<AppState>,
     Authenticated(employer): Authenticated,
@@ -128,6 +164,12 @@ async fn close(
 }
 
 /// `POST /v1/layoff-notices` (VAC-2): not public; queued for AIS "Labor Market".
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/layoff-notices", tag = "vacancies", security(("bearer" = [])), request_body = enbek_http::openapi::requests::LayoffRequest,
+    responses(
+        (status = 201, description = "Received (VAC-2); not public, sent to AIS", body = LayoffCreatedView),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`: `ends_on: invalid_value`, `affected.0.count: invalid_value`, `affected: too_many`"),
+    )))]
 async fn layoff_notice(
     State(st): State<AppState>,
     Authenticated(employer): Authenticated,
@@ -145,3 +187,6 @@ async fn layoff_notice(
     };
     Ok((StatusCode::CREATED, Json(view)))
 }
+
+#[cfg(feature = "openapi")]
+enbek_http::openapi_part!(publish, read, report_outcome, search, close, layoff_notice);

@@ -99,6 +99,12 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
 }
 
 /// `POST /v1/access-requests/attachments`: a presigned upload for the basis document (ACS-3).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/access-requests/attachments", tag = "access", security(("bearer" = [])), request_body = enbek_http::openapi::requests::AttachmentRequest,
+    responses(
+        (status = 201, description = "Upload with a PUT to `upload_url` sending exactly `upload_headers`", body = UploadView),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`: `content_type: invalid_value`, `size_bytes: file_too_large`"),
+    )))]
 async fn declare_attachment(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -109,6 +115,13 @@ async fn declare_attachment(
 }
 
 /// `POST /v1/access-requests` (ACS-1, ACS-2, ACS-3, ACS-4, ACS-11).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/access-requests", tag = "access", security(("bearer" = [])), request_body = enbek_http::openapi::requests::AccessRequestRequest,
+    responses(
+        (status = 201, description = "Received; answered within 3 working days (ACS-4)", body = AccessRequestCreatedView),
+        (status = 403, description = "`forbidden`"),
+        (status = 409, description = "`duplicate_request`"),
+        (status = 422, description = "`validation_failed`: `basis.approved_on: basis_expired`, `organization.kind: organization_not_eligible`, `user.iin: iin_invalid`, `basis_document_id: attachment_missing`, `login: required`"),
+    )))]
 async fn submit(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -119,6 +132,13 @@ async fn submit(
 }
 
 /// `GET /v1/access-requests` (security_admin): pending first, oldest first.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/access-requests", tag = "access", security(("bearer" = [])),
+    params(enbek_http::openapi::requests::AccessListParams, enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Requests, oldest first (security administrator)", body = PageView<AccessRequestView>),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `status: invalid_value`"),
+    )))]
 async fn list(
     State(st): State<AppState>,
     Authenticated(admin): Authenticated,
@@ -129,6 +149,13 @@ async fn list(
 }
 
 /// `GET /v1/access-requests/{id}`: its submitter or a security administrator (audited).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/access-requests/{id}", tag = "access", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request")),
+    responses(
+        (status = 200, description = "The request (its submitter or a security administrator; audited)", body = AccessRequestView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+    )))]
 async fn read(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -139,6 +166,13 @@ async fn read(
 
 /// `GET /v1/access-requests/{id}/basis-document`: 303 to a short-lived download of the basis
 /// document, the version that was checked when the request was filed.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/access-requests/{id}/basis-document", tag = "access", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request")),
+    responses(
+        (status = 303, description = "To a download of the basis document, valid a few minutes", headers(("Location" = String, description = "A presigned GET"))),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+    )))]
 async fn basis_document(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -149,6 +183,15 @@ async fn basis_document(
 
 /// `POST /v1/access-requests/{id}/decision` (security_admin). A temporary password is shown
 /// once: the answer is never stored for replay and never cached.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/access-requests/{id}/decision", tag = "access", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request")), request_body = enbek_http::openapi::requests::AccessDecisionRequest,
+    responses(
+        (status = 200, description = "Decided; on approval of `grant`/`reactivate` the temporary password is shown once (`Cache-Control: no-store`)", body = DecisionView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_decided`, `person_has_login`, `account_not_found`, `login_taken`, `concurrent_update`"),
+        (status = 422, description = "`validation_failed`: `reason: required`, `basis.approved_on: basis_expired`"),
+    )))]
 async fn decide(
     State(st): State<AppState>,
     Authenticated(admin): Authenticated,
@@ -180,6 +223,17 @@ fn wants_csv(headers: &HeaderMap) -> bool {
 /// as CSV with `Accept: text/csv` — inline when it fits a Lambda answer, otherwise written to
 /// the bucket and answered with 303 to a presigned GET valid a few minutes. Dates are
 /// Asia/Almaty days, both inclusive.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/access-journal", tag = "access", security(("bearer" = [])),
+    params(enbek_http::openapi::requests::JournalParams, enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Journal rows (appendix 1); with `Accept: text/csv` the whole range as CSV", content(
+            (PageView<JournalRowView> = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 303, description = "A CSV too large for one answer: to a presigned GET of it in the bucket", headers(("Location" = String, description = "A presigned GET"))),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `from: invalid_value`, `to: invalid_value`"),
+    )))]
 async fn journal(
     State(st): State<AppState>,
     Authenticated(admin): Authenticated,
@@ -209,3 +263,6 @@ async fn journal(
             .into_response()),
     }
 }
+
+#[cfg(feature = "openapi")]
+enbek_http::openapi_part!(declare_attachment, submit, list, read, basis_document, decide, journal);

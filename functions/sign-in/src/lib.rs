@@ -84,6 +84,14 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
 }
 
 /// `POST /v1/sessions`. The answer carries a token: never cached (`Cache-Control: no-store`).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = enbek_http::openapi::requests::SignInRequest,
+    responses(
+        (status = 200, description = "Signed in; `Cache-Control: no-store`", body = SessionView),
+        (status = 401, description = "`invalid_credentials`, `temporary_password_expired`"),
+        (status = 422, description = "`validation_failed`: `login: required`, `password: required`"),
+        (status = 423, description = "`account_blocked` (with a blocked_reason member: inactivity or security)"),
+        (status = 429, description = "`too_many_attempts`"),
+    )))]
 async fn sign_in(State(st): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let credentials = Credentials::parse(body)?;
     let account = st.sessions.sign_in(credentials, &origin()).await?;
@@ -99,3 +107,6 @@ async fn sign_in(State(st): State<AppState>, JsonBody(body): JsonBody) -> Result
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
+
+#[cfg(feature = "openapi")]
+enbek_http::openapi_part!(sign_in);

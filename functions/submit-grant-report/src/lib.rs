@@ -105,6 +105,12 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
 }
 
 /// `POST /v1/grants` (center staff; GRT-1).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants", tag = "grants", security(("bearer" = [])), request_body = enbek_http::openapi::requests::GrantRequest,
+    responses(
+        (status = 201, description = "Recorded (GRT-1)", body = GrantView),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`: `recipient_iin: recipient_unknown`, `amount_tiyn: invalid_value`, `period_end: invalid_value`"),
+    )))]
 async fn award(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -115,6 +121,13 @@ async fn award(
 }
 
 /// `GET /v1/grants`: the caller's grants (a recipient) or all (center staff), newest first.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants", tag = "grants", security(("bearer" = [])),
+    params(enbek_http::openapi::requests::GrantListParams, enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "The caller's grants (a recipient) or all (center staff), newest first", body = PageView<GrantView>),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `recipient: invalid_value`"),
+    )))]
 async fn list(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -125,11 +138,19 @@ async fn list(
 }
 
 /// `GET /v1/grants/expense-categories` (public, cached a day).
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants/expense-categories", tag = "grants",
+    responses((status = 200, description = "Expense categories with kk/ru/en labels (cached a day)", body = ExpenseCategoriesView))))]
 async fn expense_categories() -> impl IntoResponse {
     ([(header::CACHE_CONTROL, "public, max-age=86400")], Json(ExpenseCategoriesView::all()))
 }
 
 /// `GET /v1/grants/{id}`: with spent, refunded and remaining money.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants/{id}", tag = "grants", security(("bearer" = [])), params(("id" = String, Path, description = "The grant")),
+    responses(
+        (status = 200, description = "The grant with spent, refunded and remaining money", body = GrantView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+    )))]
 async fn read(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -139,6 +160,14 @@ async fn read(
 }
 
 /// `POST /v1/grants/{id}/attachments` (the recipient): a presigned upload.
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants/{id}/attachments", tag = "grants", security(("bearer" = [])), params(("id" = String, Path, description = "The grant")),
+    request_body = enbek_http::openapi::requests::AttachmentRequest,
+    responses(
+        (status = 201, description = "Upload with a PUT to `upload_url` sending exactly `upload_headers`", body = UploadView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`validation_failed`: `content_type: invalid_value`, `size_bytes: file_too_large`"),
+    )))]
 async fn declare_attachment(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -150,6 +179,13 @@ async fn declare_attachment(
 }
 
 /// `GET /v1/grants/{id}/attachments/{attachment_id}`: 303 to a short-lived download.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants/{id}/attachments/{attachment_id}", tag = "grants", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The grant"), ("attachment_id" = String, Path, description = "The attachment")),
+    responses(
+        (status = 303, description = "To a download of the cited version, valid a few minutes", headers(("Location" = String, description = "A presigned GET"))),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+    )))]
 async fn attachment(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -159,6 +195,14 @@ async fn attachment(
 }
 
 /// `POST /v1/grants/{id}/reports` (the recipient; GRT-2).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants/{id}/reports", tag = "grants", security(("bearer" = [])), params(("id" = String, Path, description = "The grant")),
+    request_body = enbek_http::openapi::requests::ReportRequest,
+    responses(
+        (status = 201, description = "Submitted (GRT-2); a message goes to AIS (GRT-4)", body = GrantReportView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`grant_exceeded`, `validation_failed`: `expenses.0.spent_on: out_of_period`, `expenses.1.amount_tiyn: invalid_value`, `expenses.1.attachment_ids.0: attachment_missing`"),
+    )))]
 async fn submit_report(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -170,6 +214,14 @@ async fn submit_report(
 }
 
 /// `GET /v1/grants/{id}/reports`: oldest first, with decisions.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants/{id}/reports", tag = "grants", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The grant"), enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Reports, oldest first, with decisions", body = PageView<GrantReportView>),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `limit: invalid_value`"),
+    )))]
 async fn reports(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -181,6 +233,15 @@ async fn reports(
 }
 
 /// `POST /v1/grants/{id}/reports/{report_id}/decision` (center staff).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants/{id}/reports/{report_id}/decision", tag = "grants", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The grant"), ("report_id" = String, Path, description = "The report")), request_body = enbek_http::openapi::requests::ReportDecisionRequest,
+    responses(
+        (status = 200, description = "Decided; a message goes to AIS (GRT-4)", body = GrantReportView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_decided`"),
+        (status = 422, description = "`validation_failed`: `decision: invalid_value`, `comment: required`"),
+    )))]
 async fn decide_report(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -191,6 +252,14 @@ async fn decide_report(
 }
 
 /// `POST /v1/grants/{id}/refunds` (the recipient; GRT-3).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants/{id}/refunds", tag = "grants", security(("bearer" = [])), params(("id" = String, Path, description = "The grant")),
+    request_body = enbek_http::openapi::requests::RefundRequest,
+    responses(
+        (status = 201, description = "Applied (GRT-3)", body = RefundView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`grant_exceeded`, `validation_failed`: `amount_tiyn: invalid_value`, `reason: required`"),
+    )))]
 async fn apply_refund(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -202,6 +271,14 @@ async fn apply_refund(
 }
 
 /// `GET /v1/grants/{id}/refunds`: oldest first, with decisions.
+#[cfg_attr(feature = "openapi", utoipa::path(get, path = "/v1/grants/{id}/refunds", tag = "grants", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The grant"), enbek_http::openapi::PageParams),
+    responses(
+        (status = 200, description = "Refunds, oldest first, with decisions", body = PageView<RefundView>),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 422, description = "`invalid_cursor`, `validation_failed`: `limit: invalid_value`"),
+    )))]
 async fn refunds(
     State(st): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -213,6 +290,15 @@ async fn refunds(
 }
 
 /// `POST /v1/grants/{id}/refunds/{refund_id}/decision` (center staff).
+#[cfg_attr(feature = "openapi", utoipa::path(post, path = "/v1/grants/{id}/refunds/{refund_id}/decision", tag = "grants", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The grant"), ("refund_id" = String, Path, description = "The refund")), request_body = enbek_http::openapi::requests::RefundDecisionRequest,
+    responses(
+        (status = 200, description = "Decided; a confirmed refund goes to AIS (GRT-4)", body = RefundView),
+        (status = 403, description = "`forbidden`"),
+        (status = 404, description = "`not_found`"),
+        (status = 409, description = "`already_decided`"),
+        (status = 422, description = "`grant_exceeded`, `validation_failed`: `decision: invalid_value`"),
+    )))]
 async fn decide_refund(
     State(st): State<AppState>,
     Authenticated(staff): Authenticated,
@@ -221,3 +307,19 @@ async fn decide_refund(
 ) -> Result<Json<RefundView>, ApiError> {
     Ok(Json(st.grants.decide_refund(&staff, &id, &refund_id, RefundDecisionForm::parse(body), &origin()).await?))
 }
+
+#[cfg(feature = "openapi")]
+enbek_http::openapi_part!(
+    award,
+    list,
+    expense_categories,
+    read,
+    declare_attachment,
+    attachment,
+    submit_report,
+    reports,
+    decide_report,
+    apply_refund,
+    refunds,
+    decide_refund
+);

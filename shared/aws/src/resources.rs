@@ -34,6 +34,16 @@ pub struct IndexDef {
 #[derive(Clone, Debug, Deserialize)]
 pub struct BucketDef {
     pub suffix: String,
+    /// The CORS rule for the portal's origins: browsers upload and download with presigned URLs.
+    pub cors: CorsDef,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CorsDef {
+    pub allowed_methods: Vec<String>,
+    pub allowed_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age_seconds: i32,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -174,6 +174,7 @@ impl AttachmentRecord {
 /// A cited attachment, as the citing record keeps and shows it. The bucket is versioned:
 /// `version_id` and `etag` name the version that was checked at citation, and every later read
 /// serves that version, whatever was uploaded under the key since.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttachmentRef {
     pub attachment_id: String,

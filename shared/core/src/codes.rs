@@ -84,6 +84,27 @@ macro_rules! codes {
     };
 }
 
+impl Code {
+    /// The code whose machine form is `s`.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+/// The OpenAPI schema of a code: a string, one of every code.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Code {}
+
 codes! {
     // --- request shape -------------------------------------------------------------
     MalformedBody => "malformed_body" {

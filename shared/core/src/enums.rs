@@ -46,6 +46,8 @@ macro_rules! string_enum {
             }
         }
 
+        $crate::__string_enum_schema!($name);
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -68,6 +70,33 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+/// With the `openapi` feature: the enum's OpenAPI schema, a string with its values, from the
+/// same declaration.
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __string_enum_schema {
+    ($name:ident) => {
+        impl $crate::utoipa::PartialSchema for $name {
+            fn schema() -> $crate::utoipa::openapi::RefOr<$crate::utoipa::openapi::schema::Schema> {
+                $crate::utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type($crate::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        impl $crate::utoipa::ToSchema for $name {}
+    };
+}
+
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __string_enum_schema {
+    ($name:ident) => {};
 }
 
 #[cfg(test)]

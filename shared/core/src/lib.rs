@@ -31,3 +31,5 @@ pub mod usecases;
 
 #[doc(hidden)]
 pub use strum;
+#[cfg(feature = "openapi")]
+pub use utoipa;

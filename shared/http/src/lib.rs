@@ -12,6 +12,8 @@ pub mod error;
 pub mod errors;
 pub mod idempotency;
 pub mod layers;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod runtime;
 pub mod views;
 

@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// `{"items": [...], "next_cursor": "..." | null}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct PageView<T> {
     pub items: Vec<T>,
@@ -29,12 +30,14 @@ impl<T> PageView<T> {
 // --- accounts and sessions ---------------------------------------------------------------
 
 /// 201 of `POST /v1/accounts`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct AccountCreatedView {
     pub id: String,
     pub login: Login,
     pub role: Role,
     pub status: AccountStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
 }
 
@@ -45,6 +48,7 @@ impl From<&Account> for AccountCreatedView {
 }
 
 /// `GET /v1/accounts/me`: the profile, never the password hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ProfileView {
     pub id: String,
@@ -60,8 +64,11 @@ pub struct ProfileView {
     pub bin: Option<Bin>,
     pub company_name: Option<String>,
     pub agreement_version: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub agreement_accepted_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_login_at: Option<Timestamp>,
     pub systems: Vec<String>,
     pub functions: Vec<String>,
@@ -93,6 +100,7 @@ impl From<&Account> for ProfileView {
 }
 
 /// 200 of `POST /v1/accounts/{id}/block`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct BlockedView {
     pub id: String,
@@ -107,6 +115,7 @@ impl From<&Account> for BlockedView {
 }
 
 /// `GET /v1/agreement`: the user agreement in force (ACC-3), titled in the caller's language.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct AgreementView {
     pub version: String,
@@ -115,6 +124,7 @@ pub struct AgreementView {
 }
 
 /// 200 of `POST /v1/sessions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionView {
     pub access_token: String,
@@ -126,6 +136,7 @@ pub struct SessionView {
 // --- attachments -------------------------------------------------------------------------
 
 /// 201 of `POST /v1/<…>/attachments`: where and how to upload.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct UploadView {
     pub attachment_id: String,
@@ -149,32 +160,40 @@ impl From<UploadGrant> for UploadView {
 // --- tickets -----------------------------------------------------------------------------
 
 /// 201 of `POST /v1/tickets`: the access code is shown here once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TicketFiledView {
     pub id: String,
     pub number: String,
     pub status: TicketStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     pub access_code: String,
 }
 
 /// What only support sees of a ticket.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TicketHandlingView {
     pub author_id: Option<String>,
     pub defect_marked_by: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub defect_marked_at: Option<Timestamp>,
     pub responded_by: Option<String>,
 }
 
 /// A ticket as its author and support see it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TicketView {
     pub id: String,
     pub number: String,
     pub status: TicketStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     pub overdue: bool,
     pub defect: bool,
@@ -186,9 +205,12 @@ pub struct TicketView {
     pub description: String,
     pub attachments: Vec<AttachmentRef>,
     pub response: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub responded_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = TicketHandlingView))]
     pub handling: Option<TicketHandlingView>,
 }
 
@@ -223,13 +245,16 @@ impl TicketView {
 }
 
 /// A row of support's worklist: enough to triage, without personal data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct TicketSummaryView {
     pub id: String,
     pub number: String,
     pub status: TicketStatus,
     pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     pub overdue: bool,
     pub defect: bool,
@@ -253,6 +278,7 @@ impl TicketSummaryView {
 // --- vacancies ---------------------------------------------------------------------------
 
 /// A vacancy as the public sees it (ACC-4).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct VacancyView {
     pub id: String,
@@ -268,10 +294,13 @@ pub struct VacancyView {
     pub contact_name: PersonName,
     pub contact_phone: Phone,
     pub contact_email: Option<Email>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub valid_until: Date,
     pub employer_bin: Bin,
     pub company_name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub published_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub closed_at: Option<Timestamp>,
     /// `GET /v1/vacancies/{id}` only: published and not expired.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -310,12 +339,15 @@ impl From<&Vacancy> for VacancyView {
 }
 
 /// 201 of `POST /v1/vacancies/{id}/outcomes` (the IIN is not echoed).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct OutcomeView {
     pub id: String,
     pub vacancy_id: String,
     pub kind: enbek_core::domain::OutcomeKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub on: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub reported_at: Timestamp,
 }
 
@@ -326,27 +358,35 @@ impl From<&enbek_core::domain::CandidateOutcome> for OutcomeView {
 }
 
 /// 201 of `POST /v1/layoff-notices`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct LayoffCreatedView {
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub starts_on: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub ends_on: Date,
     pub affected_total: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub submitted_at: Timestamp,
 }
 
 // --- access requests ---------------------------------------------------------------------
 
 /// 201 of `POST /v1/access-requests`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct AccessRequestCreatedView {
     pub id: String,
     pub status: RequestStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
 }
 
 /// An access request as its submitter and the security administrator see it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct AccessRequestView {
     pub id: String,
@@ -363,7 +403,9 @@ pub struct AccessRequestView {
     pub basis_document: AttachmentRef,
     pub letter: Letter,
     pub submitted_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub received_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: Timestamp,
     pub decision: Option<Decision>,
 }
@@ -393,6 +435,7 @@ impl From<&AccessRequest> for AccessRequestView {
 
 /// 200 of a decision: the request, and on approval what it issued (the temporary password
 /// shown once).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct DecisionView {
     #[serde(flatten)]
@@ -410,16 +453,20 @@ pub type JournalRowView = JournalRow;
 // --- grants ------------------------------------------------------------------------------
 
 /// A grant as its recipient and center staff see it (GRT-1): money in tiyn.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct GrantView {
     pub id: String,
     pub recipient_id: String,
     pub recipient_iin: Iin,
     pub contract_number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub contract_date: Date,
     pub amount_tiyn: i64,
     pub purpose: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub period_start: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub period_end: Date,
     /// Submitted and accepted reports.
     pub spent_tiyn: i64,
@@ -428,6 +475,7 @@ pub struct GrantView {
     /// What reports and refunds may still take.
     pub remaining_tiyn: i64,
     pub awarded_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub awarded_at: Timestamp,
 }
 
@@ -459,6 +507,7 @@ pub type GrantReportView = GrantReport;
 pub type RefundView = Refund;
 
 /// One expense category with its names.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpenseCategoryView {
     pub code: ExpenseCategory,
@@ -466,6 +515,7 @@ pub struct ExpenseCategoryView {
 }
 
 /// `GET /v1/grants/expense-categories`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpenseCategoriesView {
     pub items: Vec<ExpenseCategoryView>,

@@ -9,6 +9,7 @@ mod consumers;
 mod contracts;
 mod events;
 mod grants;
+mod openapi;
 mod sequence;
 mod sign_in;
 mod sweep;

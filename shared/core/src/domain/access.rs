@@ -76,6 +76,7 @@ crate::string_enum! {
     pub enum DecisionKind { Approve, Refuse }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
     pub name: String,
@@ -86,6 +87,7 @@ pub struct Organization {
 }
 
 /// The person the request is about (appendix 2).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestUser {
     pub last_name: PersonName,
@@ -97,6 +99,7 @@ pub struct RequestUser {
     pub department: String,
     pub office_number: String,
     pub mobile_phone: Phone,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "10.61.4.17"))]
     pub ip_address: std::net::IpAddr,
     /// The corporate e-mail: the login of a granted account (ACC-2) and where answers go.
     pub email: Email,
@@ -113,10 +116,12 @@ impl RequestUser {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Basis {
     pub kind: BasisKind,
     pub number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub approved_on: Date,
 }
 
@@ -128,18 +133,22 @@ impl Basis {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Letter {
     pub number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     pub decision: DecisionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub decided_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub decided_at: Timestamp,
     /// The account created or changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,6 +199,7 @@ impl AccessRequest {
 /// A row of the registration journal (order No. 419, appendix 1; ACS-6). Written once, when a
 /// login (or a new temporary password) is issued; only `registration_completed_at` is set
 /// later, by the system, when the temporary password is replaced (ACS-5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JournalRow {
     /// № п/п.
@@ -198,14 +208,17 @@ pub struct JournalRow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     pub letter_number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub letter_date: Date,
     /// Owner's incoming number and date: the access request and its receipt.
     pub incoming_number: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub incoming_date: Date,
     pub user_full_name: String,
     pub login: Login,
     /// Systems granted.
     pub systems: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub registered_at: Timestamp,
     /// Basis: the order.
     pub basis: String,
@@ -214,6 +227,7 @@ pub struct JournalRow {
     /// Note: what was issued (new login; reactivation).
     pub note: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub registration_completed_at: Option<Timestamp>,
     pub account_id: String,
     pub request_id: String,

@@ -97,11 +97,13 @@ pub struct Grant {
 }
 
 /// One expense of a report (GRT-2).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Expense {
     pub category: ExpenseCategory,
     pub description: String,
     pub amount_tiyn: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub spent_on: Date,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_bin: Option<Bin>,
@@ -109,16 +111,19 @@ pub struct Expense {
     pub attachments: Vec<AttachmentRef>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportDecision {
     pub decision: ReportDecisionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub decided_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub decided_at: Timestamp,
 }
 
 /// A report on the targeted use of grant funds (GRT-2, order 206 §12.6).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GrantReport {
     pub id: String,
@@ -129,21 +134,25 @@ pub struct GrantReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub submitted_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub submitted_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<ReportDecision>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefundDecision {
     pub decision: RefundDecisionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     pub decided_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub decided_at: Timestamp,
 }
 
 /// An application for a partial or full refund of grant funds (GRT-3, order 206 §12.7).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Refund {
     pub id: String,
@@ -152,6 +161,7 @@ pub struct Refund {
     pub amount_tiyn: i64,
     pub reason: String,
     pub applied_by: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub applied_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<RefundDecision>,

@@ -40,6 +40,7 @@ fn checksum_ok(d: &[u32; 12]) -> bool {
 }
 
 /// Individual identification number. Debug output is masked so it never reaches a log whole.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Iin(String);
@@ -94,6 +95,7 @@ impl fmt::Debug for Iin {
 /// Business identification number of a legal entity: YYMM of registration, the kind of
 /// entity (4 resident, 5 non-resident, 6 joint business), a subdivision digit, a serial
 /// number and the check digit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Bin(String);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// An e-mail address, trimmed and lower-cased.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Email(String);
@@ -37,6 +38,7 @@ impl std::fmt::Display for Email {
 }
 
 /// A Kazakhstan mobile number in E.164 form, `+77XXXXXXXXX`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Phone(String);
@@ -113,6 +115,21 @@ impl Login {
         }
     }
 }
+
+/// On the wire a login is its text: an e-mail, or a mobile number as `+77XXXXXXXXX`.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Login {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("An e-mail address (trimmed, lower-cased) or a Kazakhstan mobile number as +77XXXXXXXXX (ACC-2)."))
+            .examples(["aigerim.nurlanovna@mail.kz", "+77011234567"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Login {}
 
 impl From<Email> for Login {
     fn from(e: Email) -> Self {

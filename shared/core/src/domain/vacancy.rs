@@ -32,18 +32,21 @@ crate::string_enum! {
 /// What happened around a vacancy (VAC-6, order No. 206 §33): the responses AIS "Labor Market"
 /// reports, and the invitations and hires its employer reports (which go to AIS). Shown to the
 /// employer only.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VacancyActivity {
     #[serde(default)]
     pub responses_count: u32,
     /// When AIS counted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub responses_as_of: Option<Timestamp>,
     #[serde(default)]
     pub invitations_count: u32,
     #[serde(default)]
     pub hires_count: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub updated_at: Option<Timestamp>,
 }
 
