@@ -54,26 +54,30 @@ token() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["toke
 # rate limits are documented where they apply. Bounded: 25 examples per operation and phase.
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 status=0
-# One pass per role, over the operations that role may call (the rest answer 403, documented).
+# fuzz <log name> [schemathesis options…]; run in the scratch directory (schemathesis keeps its
+# state in ./.schemathesis). Prints the summary, or the whole log on failure.
+fuzz() {
+  local name=$1
+  shift
+  local ok=0
+  (cd "$work" && "$OLDPWD/$PY/schemathesis" run "$base/v1/openapi.json" --url "$base" --checks "$checks" --max-examples 25 \
+    --seed 20261126 --phases examples,coverage,fuzzing,stateful --no-color --suppress-health-check all "$@" \
+    >"$work/fuzz-$name.log" 2>&1) || ok=1
+  sed -n '/SUMMARY/,$p' "$work/fuzz-$name.log"
+  [[ $ok == 0 ]] || cat "$work/fuzz-$name.log"
+  return $ok
+}
+# One pass per role, over the operations that role may call (the rest answer 403, documented),
+# then one without a token: what the public and anonymous callers reach.
 for pass in "security_admin:accounts|access|contract" "employer:vacancies" "center_staff:grants" "citizen:grants|tickets" "support:tickets"; do
   role=${pass%%:*}
   tags=${pass#*:}
   echo "--- fuzz: schemathesis as $role over tags $tags"
-  # (run in the scratch directory: schemathesis keeps its state in ./.schemathesis)
-  (cd "$work" && "$OLDPWD/$PY/schemathesis" run "$base/v1/openapi.json" --url "$base" -H "Authorization: Bearer $(token "$role")" \
-    --include-tag-regex "^($tags)\$" --checks "$checks" --max-examples 25 --seed 20261126 \
-    --phases examples,coverage,fuzzing,stateful --no-color --suppress-health-check all \
-    >"$work/fuzz-$role.log" 2>&1) || status=1
-  sed -n '/SUMMARY/,$p' "$work/fuzz-$role.log"
-  if [[ $status != 0 ]]; then cat "$work/fuzz-$role.log"; break; fi
+  fuzz "$role" -H "Authorization: Bearer $(token "$role")" --include-tag-regex "^($tags)\$" || { status=1; break; }
 done
-# Without a token: what the public and anonymous callers reach.
 if [[ $status == 0 ]]; then
   echo "--- fuzz: schemathesis without a token"
-  (cd "$work" && "$OLDPWD/$PY/schemathesis" run "$base/v1/openapi.json" --url "$base" --checks "$checks" --max-examples 25 \
-    --seed 20261126 --phases examples,coverage,fuzzing,stateful --no-color --suppress-health-check all >"$work/fuzz-anonymous.log" 2>&1) || status=1
-  sed -n '/SUMMARY/,$p' "$work/fuzz-anonymous.log"
-  [[ $status == 0 ]] || cat "$work/fuzz-anonymous.log"
+  fuzz anonymous || status=1
 fi
 echo "--- browser: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}')"
 "$PY/python" tests/browser/test_browser.py "$work/state.json" "$page_origin" "http://127.0.0.1:$foreign_port" "$PWD/docs/index.html" || status=1

@@ -672,11 +672,9 @@ impl TestStack {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
-        ctx.http.source_ip = Some(source_ip.to_owned());
         let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
         let mut req = req.body(body).expect("request");
-        req.extensions_mut().insert(lambda_http::request::RequestContext::ApiGatewayV2(ctx));
+        as_from_gateway(&mut req, source_ip);
         self.send(req).await
     }
 
@@ -772,6 +770,15 @@ pub fn sample_event(name: &str, values: &[(&str, &str)]) -> Value {
         text = text.replace(&format!("{{{k}}}"), v);
     }
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{name}: {e}"))
+}
+
+/// Gives `req` the request context API Gateway (HTTP API, payload v2) adds: the caller's address
+/// and a request ID.
+pub fn as_from_gateway<B>(req: &mut Request<B>, source_ip: &str) {
+    let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    ctx.http.source_ip = Some(source_ip.to_owned());
+    ctx.request_id = Some(uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(lambda_http::request::RequestContext::ApiGatewayV2(ctx));
 }
 
 /// The function API Gateway sends `path` to: the route of `infra/resources.json` whose segments

@@ -84,26 +84,22 @@ macro_rules! codes {
     };
 }
 
+impl crate::enums::StringEnum for Code {
+    const ALL: &'static [Self] = Code::ALL;
+    fn as_str(self) -> &'static str {
+        Code::as_str(self)
+    }
+}
+
 impl Code {
     /// The code whose machine form is `s`.
     pub fn parse(s: &str) -> Option<Code> {
-        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+        <Self as crate::enums::StringEnum>::parse(s)
     }
 }
 
-/// The OpenAPI schema of a code: a string, one of every code.
-#[cfg(feature = "openapi")]
-impl utoipa::PartialSchema for Code {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
-            .into()
-    }
-}
-
-#[cfg(feature = "openapi")]
-impl utoipa::ToSchema for Code {}
+// The OpenAPI schema of a code (feature `openapi`): a string, one of every code.
+crate::__string_enum_schema!(Code);
 
 codes! {
     // --- request shape -------------------------------------------------------------

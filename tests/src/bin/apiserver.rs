@@ -21,10 +21,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 async fn handle(State(stack): State<Arc<TestStack>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut req: Request) -> Response {
-    let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
-    ctx.http.source_ip = Some(peer.ip().to_string());
-    ctx.request_id = Some(uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(lambda_http::request::RequestContext::ApiGatewayV2(ctx));
+    integration::as_from_gateway(&mut req, &peer.ip().to_string());
     let router = stack.route(req.uri().path());
     match router.oneshot(req).await {
         Ok(response) => response,
