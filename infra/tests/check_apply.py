@@ -91,6 +91,7 @@ for name in sorted(functions):
     check(f.get("Architectures") == ["arm64"], f"{name}: arm64 {f.get('Architectures')}")
     check(f.get("TracingConfig", {}).get("Mode") == "Active", f"{name}: X-Ray tracing")
     check(f["Environment"]["Variables"].get("TABLE_NAME") == prefix, f"{name}: TABLE_NAME")
+    check(f["Environment"]["Variables"].get("SSL_CERT_FILE") == "/etc/pki/tls/certs/ca-bundle.crt", f"{name}: SSL_CERT_FILE, the root certificates in one file")
 sign_in_env = lam.get_function_configuration(FunctionName=functions["sign-in"])["Environment"]["Variables"]
 check("JWT_PRIVATE_KEY" not in sign_in_env and sign_in_env.get("JWT_PRIVATE_KEY_SECRET_ID") == outputs["jwt_signing_key_secret_arn"], "sign-in reads its key from the secret, not an env var")
 for name in functions:

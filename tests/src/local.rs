@@ -179,8 +179,16 @@ pub fn function_env(
         ]
         .map(|(k, v)| (k.to_owned(), v)),
     );
+    // As in AWS (infra/modules/function): the root certificates from one bundle file.
+    if let Some(bundle) = CA_BUNDLES.iter().find(|p| std::path::Path::new(p).is_file()) {
+        vars.push(("SSL_CERT_FILE".into(), (*bundle).into()));
+    }
     vars
 }
+
+/// Where the platform keeps its root certificates in one file: Amazon Linux 2023 (what Lambda's
+/// `provided.al2023` runs), then Debian and its derivatives.
+const CA_BUNDLES: [&str; 2] = ["/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/certs/ca-certificates.crt"];
 
 /// The static values of `[workspace.metadata.lambda.env]` and `function`'s
 /// `[package.metadata.lambda.env]` (what `cargo lambda watch` gives a function).
