@@ -15,7 +15,7 @@ SELENIUM_VERSION := 4.38.0
 API_PYTHON := target/tools/api-python/bin/python
 PIP ?= python3 -m pip
 
-.PHONY: dev test tools-moto tools-test tools-api tools-dev openapi bench sizes build-release sweep
+.PHONY: dev test tools-moto tools-test tools-api tools-dev openapi bench soak sizes build-release sweep
 
 # moto_server: the local AWS (DynamoDB, S3, SQS, SES, Lambda, IAM, …); terraform and its
 # provider mirror; checkov.
@@ -64,15 +64,25 @@ sweep: tools-dev
 	cargo lambda invoke inactivity-sweep --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) \
 	  --data-ascii '{"dry_run": $(if $(DRY_RUN),true,false)}'
 
-# The benchmarks (release builds; results under bench/results/): Argon2 cost and sign-in
-# timing, vacancy search, the sweep, and the cold start / size / memory of every function
-# beside a hello-world Rust function and a Python handler under awslambdaric.
+# The benchmarks (release builds; one report, bench/results/<date>.md): Argon2 cost and sign-in
+# timing, vacancy search, the sweep, the cost per route and of a month at AWS list prices, and
+# the cold start / size / memory of every function beside a hello-world Rust function and a
+# Python handler under awslambdaric.
 # BENCHES="bench-coldstart" runs one of them.
 BENCH_PYTHON := target/tools/bench-python/bin/python
 bench: tools-dev build-release
 	@$(BENCH_PYTHON) -c "import awslambdaric, boto3" 2>/dev/null \
 	  || { python3 -m venv target/tools/bench-python && target/tools/bench-python/bin/pip install --quiet 'awslambdaric==3.1.1' 'boto3==1.40.49'; }
 	BENCH=1 bash tests/run.sh
+
+# The soak: a mixed workload against the running `make dev` stack (start it first, in another
+# terminal); the report goes to bench/results/<date>-soak.md, written when it is done (until then
+# under target/: `cargo lambda watch` restarts the functions when a file of the tree changes).
+# SOAK_LEVELS, SOAK_SECONDS tune it.
+soak:
+	@mkdir -p bench/results target/tmp
+	set -o pipefail; out=bench/results/$$(date +%F)-soak.md; \
+	  cargo run --release --locked -p integration --bin bench-soak | tee target/tmp/soak.md && mv target/tmp/soak.md "$$out"
 
 # Release artifacts: one bootstrap.zip per function under target/lambda/<function>/.
 build-release: tools-dev

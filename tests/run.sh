@@ -52,10 +52,30 @@ if [[ "${BENCH:-}" != 1 ]]; then
 fi
 
 if [[ "${BENCH:-}" == 1 ]]; then
-  # BENCHES="bench-sweep" runs one of them.
-  for bench in ${BENCHES:-bench-auth bench-vacancies bench-sweep bench-coldstart}; do
-    cargo run --release --locked -p integration --bin "$bench"
+  # Every bench's output goes into one report, bench/results/<date>.md (with BENCHES="bench-sweep"
+  # only that one runs, into bench/results/<date>-bench-sweep.md). A failed bench is reported
+  # and the others still run; the exit status says whether any failed.
+  benches=${BENCHES:-bench-auth bench-vacancies bench-sweep bench-cost bench-coldstart}
+  day=$(date +%F)
+  report=bench/results/$day.md
+  [[ -z "${BENCHES:-}" ]] || report=bench/results/$day-${benches// /-}.md
+  cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs || true)
+  printf '# Benchmarks — %s\n\nMachine: %s cores, %s, %s GiB. Rerun with `make bench`.\n' \
+    "$day" "$(nproc)" "${cpu:-unknown CPU}" "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" > "$report.partial"
+  failed=()
+  for bench in $benches; do
+    # Each bench on an empty moto: moto copies every table it holds inside each transaction,
+    # so one bench's 100 000 items would slow the next (and, kept, outgrow the memory).
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/moto-api/reset", method="POST"), timeout=60)' "$AWS_ENDPOINT_URL"
+    printf '\n## %s\n\n' "$bench" >> "$report.partial"
+    # bench-cost and bench-coldstart write Markdown; the others plain lines.
+    [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
+    cargo run --release --locked -p integration --bin "$bench" | tee -a "$report.partial" || failed+=("$bench")
+    [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
   done
+  mv "$report.partial" "$report"
+  echo "report: $report"
+  [[ ${#failed[@]} == 0 ]] || { echo "failed: ${failed[*]}" >&2; exit 1; }
 else
   out=$(mktemp -t cargo-test.XXXXXX)
   infra_log=$(mktemp -t infra-test.XXXXXX)

@@ -5,6 +5,7 @@
 //!
 //! Nothing here mocks AWS: every store call goes over HTTP to moto.
 
+pub mod bodies;
 pub mod bridge;
 pub mod local;
 pub mod metering;
@@ -379,7 +380,15 @@ impl TestStack {
 
     /// A stack whose functions, and bucket, allow browsers from `origins` (CORS).
     pub async fn with_cors(origins: &[&str]) -> Self {
-        let sdk = sdk().await;
+        Self::build(origins, sdk().await).await
+    }
+
+    /// A stack whose functions' AWS clients (and the stack's own) report to `meter`.
+    pub async fn metered(meter: metering::Meter) -> Self {
+        Self::build(&[PORTAL_ORIGIN], sdk().await.with_interceptor(meter)).await
+    }
+
+    async fn build(origins: &[&str], sdk: enbek_aws::Aws) -> Self {
         let table = fresh_table().await;
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
@@ -606,25 +615,24 @@ impl TestStack {
     /// Declares an attachment through `path` (e.g. `/v1/tickets/attachments`) and uploads
     /// `body` with the returned URL and headers; returns the attachment ID.
     pub async fn attach(&self, path: &str, token: Option<&str>, file_name: &str, content_type: &str, body: &[u8]) -> String {
+        let declared = self.declare_attachment(path, token, file_name, content_type, body.len()).await;
+        assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.body);
+        upload_declared(&declared, content_type, body).await
+    }
+
+    /// Declares an attachment through `path` (`POST …/attachments`); the answer as it came.
+    pub async fn declare_attachment(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        file_name: &str,
+        content_type: &str,
+        size: usize,
+    ) -> TestResponse {
         let auth = token.map(bearer);
         let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
-        let res = self
-            .call(
-                Method::POST,
-                path,
-                Some(json!({"file_name": file_name, "content_type": content_type, "size_bytes": body.len()})),
-                &headers,
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        let url = res.body["upload_url"].as_str().expect("upload_url");
-        let mut put_headers: Vec<(String, String)> = res.body["upload_headers"]
-            .as_object()
-            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
-            .unwrap_or_default();
-        put_headers.push(("Content-Type".into(), content_type.into()));
-        assert_eq!(http_put(url, &put_headers, body).await, 200, "upload to the presigned URL");
-        res.body["attachment_id"].as_str().expect("attachment_id").to_owned()
+        let body = json!({"file_name": file_name, "content_type": content_type, "size_bytes": size});
+        self.call(Method::POST, path, Some(body), &headers).await
     }
 
     /// The router API Gateway would send this path to.
@@ -754,6 +762,30 @@ impl TestStack {
         let audit = enbek_testkit::fixtures::audit(now, "system:test", "account.created");
         self.accounts.create(&account, &[], &audit).await.expect("create staff account");
         (account.id.clone(), self.token(account.login.as_str(), password).await)
+    }
+}
+
+/// Uploads `body` as a browser would, with the URL and headers of a declaration's answer
+/// (`declared`, a 201); returns the attachment ID.
+pub async fn upload_declared(declared: &TestResponse, content_type: &str, body: &[u8]) -> String {
+    let url = declared.body["upload_url"].as_str().expect("upload_url");
+    let mut put_headers: Vec<(String, String)> = declared.body["upload_headers"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
+        .unwrap_or_default();
+    put_headers.push(("Content-Type".into(), content_type.into()));
+    assert_eq!(http_put(url, &put_headers, body).await, 200, "upload to the presigned URL");
+    declared.body["attachment_id"].as_str().expect("attachment_id").to_owned()
+}
+
+/// A tool's exit status: success, or its error on stderr after its name.
+pub fn exit_code(tool: &str, result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

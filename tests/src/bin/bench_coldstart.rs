@@ -6,14 +6,15 @@
 //! `…/{id}/response`, `…/{id}/error`, `/2018-06-01/runtime/init/error`), starts each release
 //! `bootstrap` (from `cargo lambda build --release`, `target/lambda/<fn>/bootstrap`) with the
 //! environment of the local stage (moto), and measures:
-//! - **init**: process start → its first `next` poll (median of `COLD_RUNS` starts);
+//! - **init**: process start → its first `next` poll (median of `COLD_RUNS` starts, taken
+//!   round-robin over the targets);
 //! - **first**: process start → the first response (the first invocation, against moto);
 //! - **RSS**: peak resident memory (`VmHWM`) at the first response, and after `WARM` more
 //!   invocations (`VmRSS`, `VmHWM`): growth would show there;
 //! - **warm p50**: the median time from handing out an event to its response.
 //!
-//! Results go to stdout and `bench/results/<date>-coldstart.md`. It exits non-zero only if a run
-//! failed (a function that never polled, or answered an init error).
+//! Results go to stdout, as Markdown (`make bench` puts them in its report). It exits non-zero
+//! only if a run failed (a function that never polled, or answered an init error).
 
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -199,6 +200,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
+#[derive(Clone)]
 struct Target {
     name: String,
     program: Vec<String>,
@@ -238,18 +240,12 @@ fn env_number(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match bench().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bench-coldstart: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    integration::exit_code("bench-coldstart", bench().await)
 }
 
 async fn bench() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-    let cold_runs = env_number("COLD_RUNS", 5);
+    let cold_runs = env_number("COLD_RUNS", 9);
     let warm = env_number("WARM", 1000);
     let endpoint = integration::endpoint();
 
@@ -353,48 +349,58 @@ async fn bench() -> Result<(), String> {
             event,
         });
     }
+    // What SSL_CERT_FILE (set for every function in AWS and here) saves: the same function
+    // left to find the platform's certificates itself (the bundle and every file of the
+    // certificate directory).
+    if let Some(relay) = targets.iter().find(|t| t.name == "outbox-relay") {
+        let mut without = Target { name: "outbox-relay without SSL_CERT_FILE".into(), ..relay.clone() };
+        without.env.retain(|(k, _)| k != "SSL_CERT_FILE");
+        targets.push(without);
+    }
 
+    // Round-robin: every round starts each target once, so a noisy moment of the machine falls
+    // on all of them alike. The first round also runs the warm invocations.
     let mut rows = Vec::new();
     let mut failed = Vec::new();
-    for t in &targets {
-        let mut inits = Vec::new();
-        let mut firsts = Vec::new();
-        let mut warm_run = None;
-        for i in 0..cold_runs {
+    let mut inits = vec![Vec::new(); targets.len()];
+    let mut firsts = vec![Vec::new(); targets.len()];
+    let mut warm_runs: Vec<Option<Run>> = vec![None; targets.len()];
+    for round in 0..cold_runs {
+        for (k, t) in targets.iter().enumerate() {
             let log = root.join("target/tmp/bench-coldstart").join(format!("{}.log", t.name.split(' ').next().unwrap_or("target")));
-            match run_once(&t.program, &t.cwd, &t.env, &t.event, if i == 0 { warm } else { 0 }, &log).await {
+            match run_once(&t.program, &t.cwd, &t.env, &t.event, if round == 0 { warm } else { 0 }, &log).await {
                 Ok(r) => {
-                    inits.push(r.init_ms);
-                    firsts.push(r.first_ms);
-                    if i == 0 {
-                        warm_run = Some(r);
+                    inits[k].push(r.init_ms);
+                    firsts[k].push(r.first_ms);
+                    if round == 0 {
+                        warm_runs[k] = Some(r);
                     }
                 }
                 Err(e) => failed.push(format!("{}: {e}", t.name)),
             }
         }
-        let Some(w) = warm_run else { continue };
+    }
+    for (k, t) in targets.iter().enumerate() {
+        let Some(w) = warm_runs[k].clone() else { continue };
+        let (init, first) = (median(inits[k].clone()), median(firsts[k].clone()));
         let zip = t.zip.as_ref().and_then(|z| std::fs::metadata(z).ok()).map(|m| m.len() as f64 / 1_048_576.0);
-        println!(
-            "{:<36} init {:>7.1} ms  first {:>7.1} ms  rss cold {:>6} KiB  after {warm}: rss {:>6} KiB hwm {:>6} KiB  warm p50 {:>6.2} ms  errors {}",
+        eprintln!(
+            "{:<36} init {init:>7.1} ms  first {first:>7.1} ms  rss cold {:>6} KiB  after {warm}: rss {:>6} KiB hwm {:>6} KiB  warm p50 {:>6.2} ms  errors {}",
             t.name,
-            median(inits.clone()),
-            median(firsts.clone()),
             w.rss_cold_kib,
             w.rss_warm_kib,
             w.hwm_warm_kib,
             w.warm_p50_ms,
             w.errors.len()
         );
-        rows.push((t.name.clone(), median(inits), median(firsts), zip, w));
+        rows.push((t.name.clone(), init, first, zip, w));
     }
 
     let hello = rows.iter().find(|r| r.0.starts_with("hello-world")).map(|r| r.1).unwrap_or(0.0);
     let python_init = rows.iter().find(|r| r.0.starts_with("Python")).map(|r| r.1).unwrap_or(0.0);
     let mib = |kib: u64| kib as f64 / 1024.0;
     let mut md = format!(
-        "# Cold start, size and memory — {}\n\nMachine: {} cores, {}. `COLD_RUNS={cold_runs}` starts per target (median), `WARM={warm}` warm invocations after the first start. Functions run the x86_64 release `bootstrap` of `cargo lambda build --release` locally against moto, with the environment of the local stage; ratios are within this one run.\n\n| target | zip MiB | init ms | init / hello-world | init / Python | first response ms | peak RSS at first response MiB | RSS after {warm} warm MiB | peak after {warm} MiB | warm p50 ms | error answers |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
-        jiff::Zoned::now().date(),
+        "Machine: {} cores, {}. `COLD_RUNS={cold_runs}` starts per target, round-robin (median), `WARM={warm}` warm invocations after the first start. Functions run the x86_64 release `bootstrap` of `cargo lambda build --release` locally against moto, with the environment of the local stage; ratios are within this one run.\n\n| target | zip MiB | init ms | init / hello-world | init / Python | first response ms | peak RSS at first response MiB | RSS after {warm} warm MiB | peak after {warm} MiB | warm p50 ms | error answers |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default().lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("").trim(),
     );
@@ -414,9 +420,7 @@ async fn bench() -> Result<(), String> {
     if !failed.is_empty() {
         md.push_str(&format!("\nFailed runs:\n\n{}\n", failed.iter().map(|f| format!("- {f}")).collect::<Vec<_>>().join("\n")));
     }
-    let out = root.join("bench/results").join(format!("{}-coldstart.md", jiff::Zoned::now().date()));
-    std::fs::write(&out, &md).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("\n{md}\nwritten to {}", out.display());
+    println!("{md}");
     if failed.is_empty() {
         Ok(())
     } else {

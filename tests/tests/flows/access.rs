@@ -34,27 +34,7 @@ impl Ctx {
     }
 
     pub(crate) async fn body(&self, kind: &str, person: &Person) -> Value {
-        let mut body = json!({
-            "kind": kind,
-            "organization": {"name": "Министерство труда и социальной защиты населения РК", "bin": bin(7), "kind": "state_body", "region": "г. Астана"},
-            "user": {
-                "last_name": "Жұмабаев", "first_name": "Ерлан", "middle_name": "Серікұлы",
-                "iin": person.iin, "position": "главный эксперт", "department": "Департамент занятости",
-                "office_number": "1204", "mobile_phone": "+7 701 555 12 34", "ip_address": "10.61.4.27",
-                "email": person.email,
-            },
-            "role": "official",
-            "systems": ["АИС «Рынок труда»"],
-            "functions": ["просмотр вакансий", "отчёты"],
-            "basis": {"kind": if kind == "block" { "dismissal" } else { "hiring" }, "number": "12-к", "approved_on": "2026-06-01"},
-            "basis_document_id": self.basis_document().await,
-            "letter": {"number": "01-12/345", "date": "2026-11-20"},
-        });
-        // Appendix 2: the person's existing login, for every kind but a grant.
-        if kind != "grant" {
-            body["login"] = json!(person.email);
-        }
-        body
+        integration::bodies::access_request(kind, &person.iin, &person.email, &self.basis_document().await)
     }
 
     pub(crate) async fn submit(&self, body: Value) -> String {

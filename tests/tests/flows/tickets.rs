@@ -11,19 +11,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-fn ticket_body() -> Value {
-    json!({
-        "full_name": "Сейтқали Әйгерім Нұрланқызы",
-        "iin": iin("900315", 4, 1),
-        "contact_phone": "+7 701 234 56 78",
-        "email": "aigerim@mail.kz",
-        "subject": "Не могу войти в кабинет",
-        "description": "После смены пароля портал пишет, что учётная запись заблокирована.",
-    })
-}
-
 async fn file_anonymously(stack: &TestStack, ip: &str) -> Value {
-    let res = stack.call_from(ip, Method::POST, "/v1/tickets", Some(ticket_body()), &[]).await;
+    let res = stack.call_from(ip, Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[]).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     res.body
 }
@@ -116,7 +105,7 @@ async fn anonymous_filing_is_limited_per_source_address_and_says_when_to_retry()
     for _ in 0..5 {
         file_anonymously(&stack, "203.0.113.50").await;
     }
-    let res = stack.call_from("203.0.113.50", Method::POST, "/v1/tickets", Some(ticket_body()), &[]).await;
+    let res = stack.call_from("203.0.113.50", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[]).await;
     assert_eq!((res.status, res.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
     let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= 3600, "{retry}");
@@ -127,8 +116,9 @@ async fn anonymous_filing_is_limited_per_source_address_and_says_when_to_retry()
     let login = unique_email("citizen");
     stack.register_citizen(&login, "Tulpar-Dala-2026").await;
     let token = stack.token(&login, "Tulpar-Dala-2026").await;
-    let res =
-        stack.call_from("203.0.113.50", Method::POST, "/v1/tickets", Some(ticket_body()), &[("authorization", &bearer(&token))]).await;
+    let res = stack
+        .call_from("203.0.113.50", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[("authorization", &bearer(&token))])
+        .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
 
     // After the hour, the address may file again.
@@ -164,7 +154,7 @@ async fn a_signed_in_author_reads_the_ticket_with_the_token_and_nobody_else_does
     let login = unique_email("author");
     stack.register_citizen(&login, "Tulpar-Dala-2026").await;
     let token = stack.token(&login, "Tulpar-Dala-2026").await;
-    let res = stack.call(Method::POST, "/v1/tickets", Some(ticket_body()), &[("authorization", &bearer(&token))]).await;
+    let res = stack.call(Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[("authorization", &bearer(&token))]).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let path = format!("/v1/tickets/{}", res.body["id"].as_str().unwrap());
 
@@ -180,7 +170,7 @@ async fn a_signed_in_author_reads_the_ticket_with_the_token_and_nobody_else_does
     assert!(res.body["author_id"].is_string(), "support sees who filed it");
 
     // A token that does not verify is refused, not taken for an anonymous filing.
-    let res = stack.call(Method::POST, "/v1/tickets", Some(ticket_body()), &[("authorization", "Bearer forged")]).await;
+    let res = stack.call(Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[("authorization", "Bearer forged")]).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -201,7 +191,7 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
         res.body["attachment_id"].as_str().unwrap().to_owned()
     };
 
-    let mut body = ticket_body();
+    let mut body = integration::bodies::ticket();
     body["attachment_ids"] = json!([pdf, exe, never, "not-an-id"]);
     let res = stack.call_from("198.51.100.9", Method::POST, "/v1/tickets", Some(body), &[]).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -214,7 +204,7 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
         ]
     );
 
-    let mut body = ticket_body();
+    let mut body = integration::bodies::ticket();
     body["attachment_ids"] = json!([pdf]);
     let filed = stack.call_from("198.51.100.9", Method::POST, "/v1/tickets", Some(body.clone()), &[]).await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
@@ -423,7 +413,7 @@ async fn rate_limits_are_atomic_20_concurrent_anonymous_filings_from_one_address
         .map(|_| {
             let stack = stack.clone();
             tokio::spawn(async move {
-                stack.call_from("203.0.113.99", Method::POST, "/v1/tickets", Some(ticket_body()), &[]).await.status.as_u16()
+                stack.call_from("203.0.113.99", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[]).await.status.as_u16()
             })
         })
         .collect();
@@ -440,7 +430,7 @@ async fn idempotency_records_keep_no_secret_in_clear_and_anonymous_keys_belong_t
     // Finding 4.
     let stack = TestStack::new().await;
     let key = ("idempotency-key", "3f0c8f5e-2f9b-4d1e-9c57-0a1b2c3d4e5f");
-    let first = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    let first = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[key]).await;
     assert_eq!(first.status, StatusCode::CREATED);
     let code = first.body["access_code"].as_str().unwrap().to_owned();
 
@@ -449,11 +439,11 @@ async fn idempotency_records_keep_no_secret_in_clear_and_anonymous_keys_belong_t
     assert!(!dump.contains(&code) && !dump.contains(&code.replace('-', "")), "the access code is stored in clear");
     assert!(!dump.contains(key.1), "the Idempotency-Key itself is stored");
 
-    let replay = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    let replay = stack.call_from("203.0.113.31", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[key]).await;
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.body, first.body, "the client that retries gets the same answer, code included");
 
-    let elsewhere = stack.call_from("203.0.113.32", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    let elsewhere = stack.call_from("203.0.113.32", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[key]).await;
     assert_eq!(elsewhere.status, StatusCode::CREATED);
     assert_eq!(elsewhere.header("idempotent-replayed"), None, "another address's key is another key");
     assert_ne!(elsewhere.body["id"], first.body["id"]);
@@ -467,10 +457,10 @@ async fn idempotency_keeps_only_completed_outcomes_never_a_429() {
         file_anonymously(&stack, "203.0.113.40").await;
     }
     let key = ("idempotency-key", "limited-then-fine-0001");
-    let limited = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    let limited = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[key]).await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     stack.clock.advance(SignedDuration::from_hours(1));
-    let later = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(ticket_body()), &[key]).await;
+    let later = stack.call_from("203.0.113.40", Method::POST, "/v1/tickets", Some(integration::bodies::ticket()), &[key]).await;
     assert_eq!(later.status, StatusCode::CREATED, "{}", later.body);
 }
 
@@ -492,7 +482,7 @@ async fn attachments_cannot_change_after_they_are_cited() {
         declared.body["upload_headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
     headers.push(("Content-Type".into(), "application/pdf".into()));
     assert_eq!(http_put(&url, &headers, SMALL_PDF).await, 200);
-    let mut body = ticket_body();
+    let mut body = integration::bodies::ticket();
     body["attachment_ids"] = json!([declared.body["attachment_id"]]);
     let filed = stack.call_from("203.0.113.41", Method::POST, "/v1/tickets", Some(body), &[]).await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);

@@ -12,22 +12,7 @@ use std::collections::HashSet;
 /// Monday 23 Nov 2026, 10:00 in Almaty.
 const MONDAY_MORNING: &str = "2026-11-23T05:00:00Z";
 
-pub(crate) fn vacancy(title: &str, region: &str, occupation: &str) -> Value {
-    json!({
-        "title": title,
-        "description": "Ведение бухгалтерского учёта, подготовка отчётности, работа в 1С.",
-        "occupation_code": occupation,
-        "region_code": region,
-        "salary_from": 250_000,
-        "salary_to": 350_000,
-        "employment_type": "full_time",
-        "positions": 2,
-        "contact_name": "Ахметова Динара",
-        "contact_phone": "+7 702 111 22 33",
-        "contact_email": "hr@kazcom.kz",
-        "valid_until": "2027-01-31",
-    })
-}
+pub(crate) use integration::bodies::vacancy;
 
 async fn publish(stack: &TestStack, token: &str, body: Value) -> Value {
     let res = stack.call(Method::POST, "/v1/vacancies", Some(body), &[("authorization", &bearer(token))]).await;
