@@ -70,7 +70,8 @@ if [[ "${BENCH:-}" == 1 ]]; then
     printf '\n## %s\n\n' "$bench" >> "$report.partial"
     # bench-cost and bench-coldstart write Markdown; the others plain lines.
     [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
-    cargo run --release --locked -p integration --bin "$bench" | tee -a "$report.partial" || failed+=("$bench")
+    # The consumers' own metric lines (CloudWatch EMF, JSON on stdout as Lambda wants) stay out.
+    cargo run --release --locked -p integration --bin "$bench" | sed -u '/^{"/d' | tee -a "$report.partial" || failed+=("$bench")
     [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
   done
   mv "$report.partial" "$report"
