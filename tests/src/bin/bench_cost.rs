@@ -148,6 +148,28 @@ impl Bench {
         out
     }
 
+    /// One request to the function API Gateway routes `path` to, metered as [`Bench::once`]; an
+    /// answer that is not a success fails the bench.
+    async fn request(
+        &mut self,
+        stack: &TestStack,
+        m: &mut Measured,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        token: Option<&str>,
+    ) -> Result<integration::TestResponse, String> {
+        let route = path.split('?').next().unwrap_or(path);
+        let function = integration::function_of(route).ok_or_else(|| format!("no route for {route}"))?;
+        let auth = token.map(bearer);
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+        let res = self.once(stack, m, &function, stack.call(method.clone(), path, body, &headers)).await;
+        if !res.status.is_success() {
+            return Err(format!("{method} {path}: {} {}", res.status, res.body));
+        }
+        Ok(res)
+    }
+
     /// Lambda's billed milliseconds for `wall` and `cpu` measured here, at the function's memory.
     fn billed(&self, function: &str, wall: Duration, cpu: Duration) -> f64 {
         let memory = self.memory.get(function).copied().unwrap_or(128.0);
@@ -249,14 +271,6 @@ async fn main() -> std::process::ExitCode {
     integration::exit_code("bench-cost", bench().await)
 }
 
-fn expect(res: &integration::TestResponse, status: StatusCode, what: &str) -> Result<(), String> {
-    if res.status == status {
-        Ok(())
-    } else {
-        Err(format!("{what}: {} {}", res.status, res.body))
-    }
-}
-
 async fn bench() -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
     let samples: u32 = std::env::var("COST_SAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
@@ -279,7 +293,9 @@ async fn bench() -> Result<(), String> {
         let body = stack.citizen_body(&login, password);
         let ip = format!("198.51.100.{}", 1 + i % 250);
         let res = b.once(&stack, &mut m, "register-account", stack.call_from(&ip, Method::POST, "/v1/accounts", Some(body), &[])).await;
-        expect(&res, StatusCode::CREATED, "registration")?;
+        if res.status != StatusCode::CREATED {
+            return Err(format!("registration: {} {}", res.status, res.body));
+        }
         logins.push(login);
     }
     rows.push(Row { name: "POST /v1/accounts (registration)".into(), function: "register-account".into(), http: true, m });
@@ -288,30 +304,15 @@ async fn bench() -> Result<(), String> {
     let mut m = Measured::default();
     let mut tokens = Vec::new();
     for login in &logins {
-        let res = b
-            .once(
-                &stack,
-                &mut m,
-                "sign-in",
-                stack.call(Method::POST, "/v1/sessions", Some(json!({"login": login, "password": password})), &[]),
-            )
-            .await;
-        expect(&res, StatusCode::OK, "sign-in")?;
+        let res =
+            b.request(&stack, &mut m, Method::POST, "/v1/sessions", Some(json!({"login": login, "password": password})), None).await?;
         tokens.push(res.body["access_token"].as_str().unwrap_or_default().to_owned());
     }
     rows.push(Row { name: "POST /v1/sessions (sign-in)".into(), function: "sign-in".into(), http: true, m });
 
     let mut m = Measured::default();
     for token in &tokens {
-        let res = b
-            .once(
-                &stack,
-                &mut m,
-                "register-account",
-                stack.call(Method::GET, "/v1/accounts/me", None, &[("authorization", &bearer(token))]),
-            )
-            .await;
-        expect(&res, StatusCode::OK, "profile")?;
+        b.request(&stack, &mut m, Method::GET, "/v1/accounts/me", None, Some(token)).await?;
     }
     rows.push(Row { name: "GET /v1/accounts/me".into(), function: "register-account".into(), http: true, m });
 
@@ -323,15 +324,7 @@ async fn bench() -> Result<(), String> {
     for i in 0..samples.max(25) {
         let mut body = bodies::vacancy(&format!("{} {i}", titles[i as usize % titles.len()]), "751110000", "2411");
         body["valid_until"] = json!(valid_until);
-        let res = b
-            .once(
-                &stack,
-                &mut m,
-                "post-vacancy",
-                stack.call(Method::POST, "/v1/vacancies", Some(body), &[("authorization", &bearer(&employer))]),
-            )
-            .await;
-        expect(&res, StatusCode::CREATED, "publish")?;
+        let res = b.request(&stack, &mut m, Method::POST, "/v1/vacancies", Some(body), Some(&employer)).await?;
         vacancy_ids.push(res.body["id"].as_str().unwrap_or_default().to_owned());
     }
     rows.push(Row { name: "POST /v1/vacancies (publish)".into(), function: "post-vacancy".into(), http: true, m });
@@ -341,79 +334,40 @@ async fn bench() -> Result<(), String> {
     {
         let mut m = Measured::default();
         for _ in 0..samples {
-            let res = b.once(&stack, &mut m, "post-vacancy", stack.call(Method::GET, &format!("/v1/vacancies?{query}"), None, &[])).await;
-            expect(&res, StatusCode::OK, "search")?;
+            b.request(&stack, &mut m, Method::GET, &format!("/v1/vacancies?{query}"), None, None).await?;
         }
         rows.push(Row { name: name.into(), function: "post-vacancy".into(), http: true, m });
     }
     let mut m = Measured::default();
     for id in vacancy_ids.iter().take(samples as usize) {
-        let res = b.once(&stack, &mut m, "post-vacancy", stack.call(Method::GET, &format!("/v1/vacancies/{id}"), None, &[])).await;
-        expect(&res, StatusCode::OK, "vacancy")?;
+        b.request(&stack, &mut m, Method::GET, &format!("/v1/vacancies/{id}"), None, None).await?;
     }
     rows.push(Row { name: "GET /v1/vacancies/{id}".into(), function: "post-vacancy".into(), http: true, m });
 
     // Tickets, filed by signed-in citizens (20 a hour per account).
     let mut m = Measured::default();
     for token in &tokens {
-        let res = b
-            .once(
-                &stack,
-                &mut m,
-                "file-ticket",
-                stack.call(Method::POST, "/v1/tickets", Some(bodies::ticket()), &[("authorization", &bearer(token))]),
-            )
-            .await;
-        expect(&res, StatusCode::CREATED, "ticket")?;
+        b.request(&stack, &mut m, Method::POST, "/v1/tickets", Some(bodies::ticket()), Some(token)).await?;
     }
     rows.push(Row { name: "POST /v1/tickets (filing)".into(), function: "file-ticket".into(), http: true, m });
 
     // Access requests: the basis document (declared, then uploaded by the browser), the
     // request, and the security administrator's grant (a mail with the login follows).
     let (_, admin) = stack.admin_token().await;
-    let admin_auth = bearer(&admin);
     let (mut declare, mut submit, mut decide) = (Measured::default(), Measured::default(), Measured::default());
     for i in 0..samples {
-        let declared = b
-            .once(
-                &stack,
-                &mut declare,
-                "request-access",
-                stack.declare_attachment(
-                    "/v1/access-requests/attachments",
-                    Some(&admin),
-                    "приказ.pdf",
-                    "application/pdf",
-                    integration::SMALL_PDF.len(),
-                ),
-            )
-            .await;
-        expect(&declared, StatusCode::CREATED, "declare a basis document")?;
+        let declaration = json!({"file_name": "приказ.pdf", "content_type": "application/pdf", "size_bytes": integration::SMALL_PDF.len()});
+        let declared =
+            b.request(&stack, &mut declare, Method::POST, "/v1/access-requests/attachments", Some(declaration), Some(&admin)).await?;
         declare.client_puts += 1;
         let document = integration::upload_declared(&declared, "application/pdf", integration::SMALL_PDF).await;
         let iin = integration::iin("850704", 3, 100 + i);
         let email = integration::unique_email("cost.staff").replace("@mail.kz", "@enbek.gov.kz");
         let body = bodies::access_request("grant", &iin, &email, &document);
-        let res = b
-            .once(
-                &stack,
-                &mut submit,
-                "request-access",
-                stack.call(Method::POST, "/v1/access-requests", Some(body), &[("authorization", &admin_auth)]),
-            )
-            .await;
-        expect(&res, StatusCode::CREATED, "access request")?;
+        let res = b.request(&stack, &mut submit, Method::POST, "/v1/access-requests", Some(body), Some(&admin)).await?;
         let id = res.body["id"].as_str().unwrap_or_default().to_owned();
         let path = format!("/v1/access-requests/{id}/decision");
-        let res = b
-            .once(
-                &stack,
-                &mut decide,
-                "request-access",
-                stack.call(Method::POST, &path, Some(json!({"decision": "approve"})), &[("authorization", &admin_auth)]),
-            )
-            .await;
-        expect(&res, StatusCode::OK, "decision")?;
+        b.request(&stack, &mut decide, Method::POST, &path, Some(json!({"decision": "approve"})), Some(&admin)).await?;
     }
     rows.push(Row {
         name: "POST /v1/access-requests/attachments (+ the browser's upload)".into(),
