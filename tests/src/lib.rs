@@ -778,6 +778,22 @@ pub async fn upload_declared(declared: &TestResponse, content_type: &str, body: 
     declared.body["attachment_id"].as_str().expect("attachment_id").to_owned()
 }
 
+/// The `p` quantile (0..=1) of `sorted` (nearest rank; the median for 0.5), 0 when empty: the
+/// benchmarks' p50/p90/p99.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Milliseconds of each sample, sorted, for [`percentile`].
+pub fn sorted_ms(samples: &[std::time::Duration]) -> Vec<f64> {
+    let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    ms
+}
+
 /// A tool's exit status: success, or its error on stderr after its name.
 pub fn exit_code(tool: &str, result: Result<(), String>) -> std::process::ExitCode {
     match result {

@@ -76,6 +76,18 @@ impl Usage {
     }
 }
 
+impl std::ops::AddAssign<&Usage> for Usage {
+    fn add_assign(&mut self, other: &Usage) {
+        for (op, n) in &other.requests {
+            *self.requests.entry(op.clone()).or_default() += n;
+        }
+        self.items_read += other.items_read;
+        self.items_written += other.items_written;
+        self.read_units += other.read_units;
+        self.write_units += other.write_units;
+    }
+}
+
 /// The interceptor; clones share their counts.
 #[derive(Clone, Debug, Default)]
 pub struct Meter(Arc<Mutex<State>>);

@@ -5,16 +5,11 @@
 //! Run with `make bench` (release build, against a private moto_server).
 
 use http::StatusCode;
-use integration::{unique_email, TestStack};
+use integration::{percentile, sorted_ms, unique_email, TestStack};
 use std::time::{Duration, Instant};
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) -> f64 {
-    samples.sort();
+fn report(name: &str, samples: Vec<Duration>) -> f64 {
+    let samples = sorted_ms(&samples);
     let p50 = percentile(&samples, 0.5);
     println!(
         "{name:<34} n={:<4} p50={p50:>7.2} ms  p90={:>7.2} ms  max={:>7.2} ms",

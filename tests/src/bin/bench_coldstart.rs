@@ -197,7 +197,7 @@ async fn run_once(
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
+    integration::percentile(&v, 0.5)
 }
 
 #[derive(Clone)]
@@ -367,7 +367,7 @@ async fn bench() -> Result<(), String> {
     let mut warm_runs: Vec<Option<Run>> = vec![None; targets.len()];
     for round in 0..cold_runs {
         for (k, t) in targets.iter().enumerate() {
-            let log = root.join("target/tmp/bench-coldstart").join(format!("{}.log", t.name.split(' ').next().unwrap_or("target")));
+            let log = root.join("target/tmp/bench-coldstart").join(format!("{}.log", t.name.replace([' ', '(', ')', '/'], "_")));
             match run_once(&t.program, &t.cwd, &t.env, &t.event, if round == 0 { warm } else { 0 }, &log).await {
                 Ok(r) => {
                     inits[k].push(r.init_ms);

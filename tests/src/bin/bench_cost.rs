@@ -140,7 +140,7 @@ impl Bench {
         let out = call.await;
         let (wall, cpu) = (t0.elapsed(), cpu_time().saturating_sub(cpu0));
         m.n += 1;
-        m.usage = add(&m.usage, &self.meter.take());
+        m.usage += &self.meter.take();
         m.billed_ms += self.billed(function, wall, cpu);
         for (consumer, count) in self.consume(stack).await {
             *m.follow_on.entry(consumer).or_default() += count;
@@ -194,25 +194,13 @@ impl Bench {
                 let billed = self.billed(&source.function, wall, cpu);
                 let m = self.consumed.entry(source.function.clone()).or_default();
                 m.n += polled.received as u64;
-                m.usage = add(&m.usage, &usage);
+                m.usage += &usage;
                 m.billed_ms += billed;
                 *counts.entry(source.function.clone()).or_default() += polled.received as u64;
             }
         }
         counts
     }
-}
-
-fn add(a: &Usage, b: &Usage) -> Usage {
-    let mut sum = a.clone();
-    for (op, n) in &b.requests {
-        *sum.requests.entry(op.clone()).or_default() += n;
-    }
-    sum.items_read += b.items_read;
-    sum.items_written += b.items_written;
-    sum.read_units += b.read_units;
-    sum.write_units += b.write_units;
-    sum
 }
 
 /// Dollars per invocation, by line.

@@ -14,7 +14,7 @@
 use enbek_core::domain::Role;
 use enbek_core::outbox::OutboxStore;
 use enbek_core::ports::{AccountStore, TicketStore, VacancyStore};
-use integration::{bodies, http_request, local::Names};
+use integration::{bodies, http_request, local::Names, percentile};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,13 +113,6 @@ async fn operation(f: &Fixture, roll: u64, n: u64, tally: &Mutex<Tally>) {
         }
         Err(e) => t.transport_errors.push(format!("{}: {e}", OPS[op])),
     }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]
@@ -306,9 +299,15 @@ async fn soak() -> Result<(), String> {
         all.transport_errors.len(),
     ));
     println!("{md}");
-    if server_errors > 0 || !missing.is_empty() || !undelivered.is_empty() || outbox_left > 0 || !all.transport_errors.is_empty() {
+    if server_errors > 0
+        || !missing.is_empty()
+        || !undelivered.is_empty()
+        || outbox_left > 0
+        || dead > 0
+        || !all.transport_errors.is_empty()
+    {
         return Err(format!(
-            "lost or failed: {server_errors} 5xx, missing {missing:?}, undelivered {undelivered:?}, {outbox_left} outbox entries left, transport errors {:?}",
+            "lost or failed: {server_errors} 5xx, missing {missing:?}, undelivered {undelivered:?}, {outbox_left} outbox entries left, {dead} dead letters, transport errors {:?}",
             all.transport_errors.iter().take(5).collect::<Vec<_>>()
         ));
     }

@@ -7,17 +7,12 @@
 
 use http::{Method, StatusCode};
 use integration::metering::Meter;
-use integration::{bearer, TestStack};
+use integration::{bearer, percentile, sorted_ms, TestStack};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
-}
-
-fn report(name: &str, mut samples: Vec<Duration>) {
-    samples.sort();
+fn report(name: &str, samples: Vec<Duration>) {
+    let samples = sorted_ms(&samples);
     println!(
         "{name:<40} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  max={:>7.2} ms",
         samples.len(),
