@@ -73,7 +73,7 @@ pub async fn fresh_table() -> Table {
 /// A new bucket in moto, versioned like the real one; returns its name.
 pub async fn test_bucket_name() -> String {
     use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-    let client = sdk().await.s3();
+    let client = local::s3_client(&sdk().await);
     let bucket = format!("enbek-test-{}", short_id());
     client.create_bucket().bucket(&bucket).send().await.expect("create test bucket in moto");
     client
@@ -89,7 +89,7 @@ pub async fn test_bucket_name() -> String {
 /// A new bucket in moto, behind the S3 adapter.
 pub async fn test_bucket() -> enbek_aws::s3::S3Files {
     let bucket = test_bucket_name().await;
-    enbek_aws::s3::S3Files::new(sdk().await.s3(), &bucket)
+    sdk().await.s3_files(bucket)
 }
 
 /// Creates a queue named `name` (FIFO if it ends in `.fifo`); returns its URL.
@@ -385,7 +385,7 @@ impl TestStack {
 
     /// A stack whose functions' AWS clients (and the stack's own) report to `meter`.
     pub async fn metered(meter: metering::Meter) -> Self {
-        Self::build(&[PORTAL_ORIGIN], sdk().await.with_interceptor(meter)).await
+        Self::build(&[PORTAL_ORIGIN], sdk().await.with_interceptor(meter.clone()).with_observer(meter)).await
     }
 
     async fn build(origins: &[&str], sdk: enbek_aws::Aws) -> Self {
@@ -401,7 +401,7 @@ impl TestStack {
         local::verify_mail_domain(&sdk).await.expect("SES identity in moto");
         let bucket = test_bucket_name().await;
         let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
-        local::put_bucket_cors(&sdk.s3(), &bucket, &origins).await.expect("bucket CORS in moto");
+        local::put_bucket_cors(&local::s3_client(&sdk), &bucket, &origins).await.expect("bucket CORS in moto");
 
         let register_account = register_account::app(
             register_account::Config {
@@ -462,7 +462,7 @@ impl TestStack {
         )
         .expect("submit-grant-report");
         Self {
-            files: Arc::new(enbek_aws::s3::S3Files::new(sdk.s3(), &bucket)),
+            files: Arc::new(sdk.s3_files(&bucket)),
             bucket,
             accounts: Arc::new(DynamoAccounts::new(table.clone())),
             sdk,

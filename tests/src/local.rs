@@ -103,12 +103,43 @@ pub struct QueueUrls {
     pub dlq: String,
 }
 
+/// An S3 SDK client for what only tests and the local stage do (buckets, CORS, listing):
+/// buckets addressed by path, since `<bucket>.localhost` does not resolve. The functions'
+/// own S3 calls go through `enbek_aws::s3::S3Files`.
+pub fn s3_client(sdk: &enbek_aws::Aws) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk.config()).force_path_style(true).build())
+}
+
+/// Every AIS document in `bucket`'s exchange folder whose key contains `kind` (all pages),
+/// `(key, document)`, skipping the keys in `seen` (and adding the ones read to it).
+pub async fn exchange_documents(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    kind: &str,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let mut out = Vec::new();
+    let mut pages = s3.list_objects_v2().bucket(bucket).prefix("exchange/ais/").into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| format!("list the exchange folder: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+        for key in page.contents().iter().filter_map(|o| o.key()).filter(|k| k.contains(kind)) {
+            if !seen.insert(key.to_owned()) {
+                continue;
+            }
+            let object = s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| format!("{key}: {e}"))?;
+            let bytes = object.body.collect().await.map_err(|e| format!("{key}: {e}"))?.into_bytes();
+            out.push((key.to_owned(), serde_json::from_slice(&bytes).map_err(|e| format!("{key}: {e}"))?));
+        }
+    }
+    Ok(out)
+}
+
 /// Creates what is missing; returns each queue's URLs by key.
 pub async fn create_resources(sdk: &enbek_aws::Aws, names: &Names) -> Result<std::collections::BTreeMap<String, QueueUrls>, String> {
     let dynamo = sdk.dynamodb();
     enbek_aws::dynamo::schema::ensure_table(&dynamo, &names.table).await?;
 
-    let s3 = sdk.s3();
+    let s3 = s3_client(sdk);
     if s3.head_bucket().bucket(&names.bucket).send().await.is_err() {
         s3.create_bucket()
             .bucket(&names.bucket)

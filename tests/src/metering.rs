@@ -1,5 +1,6 @@
 //! What a process asks of AWS, counted by an SDK interceptor on the clients the code under
-//! measurement uses ([`enbek_aws::Aws::with_interceptor`]): requests per service and
+//! measurement uses ([`enbek_aws::Aws::with_interceptor`]) and, for the S3 calls made without
+//! an SDK client, as their observer ([`enbek_aws::Aws::with_observer`]): requests per service and
 //! operation, DynamoDB items read (what a query or scan pays for, `ScannedCount`, not what it
 //! returns) and written, and the DynamoDB capacity units they consume. The benchmarks report
 //! these beside their timings, and `bench-cost` prices them.
@@ -290,6 +291,14 @@ impl Meter {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The S3 calls, which go out without an SDK client (`enbek_aws::s3`), counted the same way:
+/// when their answer arrives.
+impl enbek_aws::Observe for Meter {
+    fn answered(&self, service: &'static str, operation: &'static str) {
+        *self.lock().usage.requests.entry(format!("{service}.{operation}")).or_default() += 1;
     }
 }
 

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use enbek_aws::dynamo::{DynamoAttachments, DynamoAudit, DynamoOutbox, DynamoRateLimiter, DynamoTickets};
-use enbek_aws::s3::S3Files;
 use enbek_aws::sqs::SqsQueue;
 use enbek_core::attachments::parse_declaration;
 use enbek_core::clock::Clock;
@@ -62,7 +61,7 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
     let tickets = Tickets {
         store: Arc::new(DynamoTickets::new(table.clone())),
         attachments: Arc::new(DynamoAttachments::new(table.clone())),
-        files: Arc::new(S3Files::new(aws.s3(), config.files_bucket)),
+        files: Arc::new(aws.s3_files(config.files_bucket)),
         limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
         outbox: Arc::new(DynamoOutbox::new(table.clone())),
         queues: Queues { notifications: Some(Arc::new(SqsQueue::new(aws.sqs(), config.notifications_queue_url))), integration: None },

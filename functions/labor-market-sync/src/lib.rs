@@ -147,7 +147,7 @@ pub fn sync_app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> 
     let table = Table::new(aws.dynamodb(), config.table_name);
     let gateway: Arc<dyn Gateway> = match config.delivery {
         Delivery::Https { endpoint, timeout, token } => Arc::new(HttpsGateway::new(endpoint, timeout, token)?),
-        Delivery::Bucket { bucket } => Arc::new(ExchangeFolder { files: Arc::new(enbek_aws::s3::S3Files::new(aws.s3(), bucket)) }),
+        Delivery::Bucket { bucket } => Arc::new(ExchangeFolder { files: Arc::new(aws.s3_files(bucket)) }),
     };
     let inbound_queue = config.inbound.as_ref().map(|r| r.name().to_owned());
     let routes = std::iter::once(config.integration).chain(config.inbound).collect();

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use enbek_aws::dynamo::{DynamoAttachments, DynamoAudit, DynamoGrants, DynamoOutbox};
-use enbek_aws::s3::S3Files;
 use enbek_aws::sqs::SqsQueue;
 use enbek_core::attachments::parse_declaration;
 use enbek_core::clock::Clock;
@@ -77,7 +76,7 @@ pub fn app(config: Config, aws: &enbek_aws::Aws, clock: Arc<dyn Clock>) -> Resul
         store: Arc::new(DynamoGrants::new(table.clone())),
         accounts: base.accounts(),
         attachments: Arc::new(DynamoAttachments::new(table.clone())),
-        files: Arc::new(S3Files::new(aws.s3(), config.files_bucket)),
+        files: Arc::new(aws.s3_files(config.files_bucket)),
         outbox: Arc::new(DynamoOutbox::new(table.clone())),
         queues: Queues {
             notifications: Some(Arc::new(SqsQueue::new(sqs.clone(), config.notifications_queue_url))),

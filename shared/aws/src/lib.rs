@@ -21,6 +21,7 @@ use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use enbek_core::ports::StoreError;
+use std::sync::Arc;
 
 /// The AWS configuration of a process, loaded once, and the interceptors every client built
 /// from it carries (benchmarks count requests with one). Composition roots build every client
@@ -29,6 +30,14 @@ use enbek_core::ports::StoreError;
 pub struct Aws {
     config: aws_config::SdkConfig,
     interceptors: Vec<SharedInterceptor>,
+    observers: Vec<Arc<dyn Observe>>,
+}
+
+/// Told of each answer a request sent without an SDK client receives (the S3 calls, see
+/// [`s3`]): what an SDK interceptor's `read_before_deserialization` sees of SDK clients.
+pub trait Observe: Send + Sync + std::fmt::Debug {
+    /// `service` as the SDK names it (`"S3"`), `operation` as the API does (`"HeadObject"`).
+    fn answered(&self, service: &'static str, operation: &'static str);
 }
 
 impl Aws {
@@ -38,12 +47,18 @@ impl Aws {
     }
 
     pub fn new(config: aws_config::SdkConfig) -> Self {
-        Self { config, interceptors: Vec::new() }
+        Self { config, interceptors: Vec::new(), observers: Vec::new() }
     }
 
     /// Every client built from now on also runs `interceptor`.
     pub fn with_interceptor(mut self, interceptor: impl Intercept + 'static) -> Self {
         self.interceptors.push(SharedInterceptor::new(interceptor));
+        self
+    }
+
+    /// Every S3 adapter built from now on also tells `observer` of its requests.
+    pub fn with_observer(mut self, observer: impl Observe + 'static) -> Self {
+        self.observers.push(Arc::new(observer));
         self
     }
 
@@ -59,16 +74,11 @@ impl Aws {
         aws_sdk_dynamodb::Client::from_conf(b.build())
     }
 
-    /// An S3 client. Against a local endpoint (`AWS_ENDPOINT_URL`) buckets are addressed by
-    /// path, since `<bucket>.localhost` does not resolve.
+    /// The files of `bucket` (S3; against a local endpoint, `AWS_ENDPOINT_URL`, addressed by
+    /// path, since `<bucket>.localhost` does not resolve).
     #[cfg(feature = "s3")]
-    pub fn s3(&self) -> aws_sdk_s3::Client {
-        let local = std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.is_empty());
-        let mut b = aws_sdk_s3::config::Builder::from(&self.config).force_path_style(local);
-        for i in &self.interceptors {
-            b.push_interceptor(i.clone());
-        }
-        aws_sdk_s3::Client::from_conf(b.build())
+    pub fn s3_files(&self, bucket: impl Into<String>) -> s3::S3Files {
+        s3::S3Files::new(&self.config, bucket, self.observers.clone())
     }
 
     #[cfg(feature = "ses")]

@@ -243,25 +243,15 @@ async fn soak() -> Result<(), String> {
     }
     // Each published vacancy's document in the AIS exchange folder (the dev runner feeds
     // labor-market-sync; the relay sends what the functions could not), within two minutes.
-    let s3 = sdk.s3();
+    let s3 = integration::local::s3_client(&sdk);
     let wanted: HashSet<&str> = all.vacancies.iter().map(String::as_str).collect();
     let mut delivered: HashSet<String> = HashSet::new();
     let mut read_keys: HashSet<String> = HashSet::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !wanted.iter().all(|id| delivered.contains(*id)) && Instant::now() < deadline {
-        let mut pages = s3.list_objects_v2().bucket(&names.bucket).prefix("exchange/ais/").into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| format!("list the exchange folder: {e}"))?;
-            for key in page.contents().iter().filter_map(|o| o.key()).filter(|k| k.contains("/vacancy.published/")) {
-                if !read_keys.insert(key.to_owned()) {
-                    continue;
-                }
-                let object = s3.get_object().bucket(&names.bucket).key(key).send().await.map_err(|e| format!("{key}: {e}"))?;
-                let bytes = object.body.collect().await.map_err(|e| e.to_string())?.into_bytes();
-                let doc: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                if let Some(id) = doc["data"]["vacancy"]["id"].as_str() {
-                    delivered.insert(id.to_owned());
-                }
+        for (_, doc) in integration::local::exchange_documents(&s3, &names.bucket, "/vacancy.published/", &mut read_keys).await? {
+            if let Some(id) = doc["data"]["vacancy"]["id"].as_str() {
+                delivered.insert(id.to_owned());
             }
         }
         tokio::time::sleep(Duration::from_secs(2)).await;

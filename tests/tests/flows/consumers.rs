@@ -108,15 +108,7 @@ async fn queue_len(s: &TestStack, url: &str) -> usize {
 
 /// The AIS documents in the bucket's exchange folder: `(key, document)`.
 async fn exchange(s: &TestStack) -> Vec<(String, Value)> {
-    let s3 = s.sdk.s3();
-    let listed = s3.list_objects_v2().bucket(&s.bucket).prefix("exchange/ais/").send().await.unwrap();
-    let mut out = Vec::new();
-    for o in listed.contents() {
-        let key = o.key().unwrap().to_owned();
-        let body = s3.get_object().bucket(&s.bucket).key(&key).send().await.unwrap().body.collect().await.unwrap().into_bytes();
-        out.push((key, serde_json::from_slice(&body).unwrap()));
-    }
-    out
+    integration::local::exchange_documents(&integration::local::s3_client(&s.sdk), &s.bucket, "", &mut Default::default()).await.unwrap()
 }
 
 fn event_id(event: &Value, i: usize) -> String {
