@@ -68,11 +68,13 @@ if [[ "${BENCH:-}" == 1 ]]; then
     # so one bench's 100 000 items would slow the next (and, kept, outgrow the memory).
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/moto-api/reset", method="POST"), timeout=60)' "$AWS_ENDPOINT_URL"
     printf '\n## %s\n\n' "$bench" >> "$report.partial"
-    # bench-cost and bench-coldstart write Markdown; the others plain lines.
-    [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
+    # bench-cost and bench-coldstart write Markdown; the others plain lines, fenced.
+    fence=''
+    [[ $bench == bench-cost || $bench == bench-coldstart ]] || fence='```'
+    [[ -z $fence ]] || echo "$fence" >> "$report.partial"
     # The consumers' own metric lines (CloudWatch EMF, JSON on stdout as Lambda wants) stay out.
     cargo run --release --locked -p integration --bin "$bench" | sed -u '/^{"/d' | tee -a "$report.partial" || failed+=("$bench")
-    [[ $bench == bench-cost || $bench == bench-coldstart ]] || echo '```' >> "$report.partial"
+    [[ -z $fence ]] || echo "$fence" >> "$report.partial"
   done
   mv "$report.partial" "$report"
   echo "report: $report"

@@ -20,6 +20,12 @@ pub fn vacancy(title: &str, region: &str, occupation: &str) -> Value {
     })
 }
 
+/// The declaration of an upload (`POST /v1/tickets/attachments`, `/v1/access-requests/attachments`,
+/// `/v1/grants/{id}/attachments`): what the browser says it will send.
+pub fn attachment(file_name: &str, content_type: &str, size_bytes: usize) -> Value {
+    json!({"file_name": file_name, "content_type": content_type, "size_bytes": size_bytes})
+}
+
 /// A support ticket (`POST /v1/tickets`).
 pub fn ticket() -> Value {
     json!({

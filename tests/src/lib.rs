@@ -631,8 +631,7 @@ impl TestStack {
     ) -> TestResponse {
         let auth = token.map(bearer);
         let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
-        let body = json!({"file_name": file_name, "content_type": content_type, "size_bytes": size});
-        self.call(Method::POST, path, Some(body), &headers).await
+        self.call(Method::POST, path, Some(bodies::attachment(file_name, content_type, size)), &headers).await
     }
 
     /// The router API Gateway would send this path to.

@@ -100,14 +100,16 @@ struct State {
     sizes: HashMap<String, u64>,
 }
 
-/// What a request asked for, kept for its response.
-#[derive(Debug, Clone, Copy)]
-struct ReadMode {
+/// What a read request asked for, kept for its response.
+#[derive(Debug, Clone, Default)]
+struct ReadContext {
     /// Strongly consistent (a full unit per 4 KiB) rather than eventually (half).
     consistent: bool,
+    /// The table it names (for the sizes of later writes to the items it returns).
+    table: String,
 }
 
-impl Storable for ReadMode {
+impl Storable for ReadContext {
     type Storer = StoreReplace<Self>;
 }
 
@@ -168,7 +170,10 @@ fn read_units(size: u64, consistent: bool) -> f64 {
 
 impl State {
     fn seen(&mut self, table: &str, item: &Item) {
-        let size = item_size(item);
+        self.seen_at(table, item, item_size(item));
+    }
+
+    fn seen_at(&mut self, table: &str, item: &Item, size: u64) {
         let slot = self.sizes.entry(key_of(table, item)).or_default();
         *slot = (*slot).max(size);
     }
@@ -228,29 +233,24 @@ impl State {
         }
     }
 
-    /// The read side of a response: items read, and their units.
-    fn count_reads(&mut self, output: &aws_smithy_runtime_api::client::interceptors::context::Output, mode: ReadMode) {
+    /// The read side of a response: items read, and their units. The items a query or get
+    /// returns are remembered with their sizes, for later writes to them.
+    fn count_reads(&mut self, output: &aws_smithy_runtime_api::client::interceptors::context::Output, read: &ReadContext) {
         use aws_sdk_dynamodb::operation::{
             get_item::GetItemOutput, query::QueryOutput, scan::ScanOutput, transact_get_items::TransactGetItemsOutput,
         };
-        // A query or scan pays for what it evaluated (`ScannedCount`), filters or not: the
-        // returned items' mean size stands for the ones a filter dropped.
-        let mut paged = |items: &[Item], scanned: i32| {
-            let scanned = u64::try_from(scanned).unwrap_or(0);
-            let returned: u64 = items.iter().map(item_size).sum();
-            let mean = if items.is_empty() { 0 } else { returned / items.len() as u64 };
-            let evaluated = returned + mean * scanned.saturating_sub(items.len() as u64);
-            self.usage.items_read += scanned;
-            self.usage.read_units += read_units(evaluated, mode.consistent);
-        };
         if let Some(q) = output.downcast_ref::<QueryOutput>() {
-            paged(q.items(), q.scanned_count());
+            self.paged(read, q.items(), q.scanned_count(), true);
         } else if let Some(s) = output.downcast_ref::<ScanOutput>() {
-            paged(s.items(), s.scanned_count());
+            self.paged(read, s.items(), s.scanned_count(), false);
         } else if let Some(g) = output.downcast_ref::<GetItemOutput>() {
             // A get that finds nothing still costs its minimum unit.
+            let size = g.item().map(item_size).unwrap_or(0);
+            if let Some(item) = g.item() {
+                self.seen_at(&read.table, item, size);
+            }
             self.usage.items_read += u64::from(g.item().is_some());
-            self.usage.read_units += read_units(g.item().map(item_size).unwrap_or(0), mode.consistent);
+            self.usage.read_units += read_units(size, read.consistent);
         } else if let Some(t) = output.downcast_ref::<TransactGetItemsOutput>() {
             for r in t.responses() {
                 self.usage.items_read += u64::from(r.item().is_some());
@@ -259,28 +259,23 @@ impl State {
         }
     }
 
-    /// Items a response carries, for the sizes of later writes to them.
-    fn remember_sizes(&mut self, output: &aws_smithy_runtime_api::client::interceptors::context::Output, table: &str) {
-        use aws_sdk_dynamodb::operation::{get_item::GetItemOutput, query::QueryOutput};
-        let items: Vec<Item> = if let Some(q) = output.downcast_ref::<QueryOutput>() {
-            q.items().to_vec()
-        } else if let Some(g) = output.downcast_ref::<GetItemOutput>() {
-            g.item().cloned().into_iter().collect()
-        } else {
-            Vec::new()
-        };
-        for item in &items {
-            self.seen(table, item);
+    /// A page of a query or scan. It pays for what it evaluated (`ScannedCount`), filters or
+    /// not: the returned items' mean size stands for the ones a filter dropped.
+    fn paged(&mut self, read: &ReadContext, items: &[Item], scanned: i32, remember: bool) {
+        let scanned = u64::try_from(scanned).unwrap_or(0);
+        let mut returned = 0;
+        for item in items {
+            let size = item_size(item);
+            returned += size;
+            if remember {
+                self.seen_at(&read.table, item, size);
+            }
         }
+        let mean = if items.is_empty() { 0 } else { returned / items.len() as u64 };
+        let evaluated = returned + mean * scanned.saturating_sub(items.len() as u64);
+        self.usage.items_read += scanned;
+        self.usage.read_units += read_units(evaluated, read.consistent);
     }
-}
-
-/// The table a read request names, kept for its response.
-#[derive(Debug, Clone)]
-struct ReadTable(String);
-
-impl Storable for ReadTable {
-    type Storer = StoreReplace<Self>;
 }
 
 impl Meter {
@@ -324,8 +319,7 @@ impl Intercept for Meter {
         } else {
             (false, None)
         };
-        cfg.interceptor_state().store_put(ReadMode { consistent });
-        cfg.interceptor_state().store_put(ReadTable(table.unwrap_or_default().to_owned()));
+        cfg.interceptor_state().store_put(ReadContext { consistent, table: table.unwrap_or_default().to_owned() });
         self.lock().count_writes(input);
         Ok(())
     }
@@ -351,11 +345,8 @@ impl Intercept for Meter {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let Ok(out) = ctx.output_or_error() else { return Ok(()) };
-        let mode = cfg.load::<ReadMode>().copied().unwrap_or(ReadMode { consistent: false });
-        let table = cfg.load::<ReadTable>().map(|t| t.0.clone()).unwrap_or_default();
-        let mut state = self.lock();
-        state.count_reads(out, mode);
-        state.remember_sizes(out, &table);
+        let unknown = ReadContext::default();
+        self.lock().count_reads(out, cfg.load::<ReadContext>().unwrap_or(&unknown));
         Ok(())
     }
 }

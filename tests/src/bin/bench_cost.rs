@@ -118,6 +118,13 @@ struct Measured {
 }
 
 impl Measured {
+    /// `n` invocations more, with what they used together.
+    fn record(&mut self, n: u64, usage: &Usage, billed_ms: f64) {
+        self.n += n;
+        self.usage += usage;
+        self.billed_ms += billed_ms;
+    }
+
     fn mean_billed_ms(&self) -> f64 {
         self.billed_ms / self.n.max(1) as f64
     }
@@ -133,15 +140,19 @@ struct Bench {
 }
 
 impl Bench {
-    /// Runs `call` once for `function`, metered and timed, then consumes what it queued.
-    async fn once<T, F: std::future::Future<Output = T>>(&mut self, stack: &TestStack, m: &mut Measured, function: &str, call: F) -> T {
+    /// Runs `call` as `function`: its result, what it asked of AWS and its billed milliseconds.
+    async fn metered<T, F: std::future::Future<Output = T>>(&self, function: &str, call: F) -> (T, Usage, f64) {
         self.meter.take();
         let (cpu0, t0) = (cpu_time(), Instant::now());
         let out = call.await;
         let (wall, cpu) = (t0.elapsed(), cpu_time().saturating_sub(cpu0));
-        m.n += 1;
-        m.usage += &self.meter.take();
-        m.billed_ms += self.billed(function, wall, cpu);
+        (out, self.meter.take(), self.billed(function, wall, cpu))
+    }
+
+    /// Runs `call` once for `function`, metered and timed, then consumes what it queued.
+    async fn once<T, F: std::future::Future<Output = T>>(&mut self, stack: &TestStack, m: &mut Measured, function: &str, call: F) -> T {
+        let (out, usage, billed) = self.metered(function, call).await;
+        m.record(1, &usage, billed);
         for (consumer, count) in self.consume(stack).await {
             *m.follow_on.entry(consumer).or_default() += count;
         }
@@ -172,8 +183,7 @@ impl Bench {
 
     /// Lambda's billed milliseconds for `wall` and `cpu` measured here, at the function's memory.
     fn billed(&self, function: &str, wall: Duration, cpu: Duration) -> f64 {
-        let memory = self.memory.get(function).copied().unwrap_or(128.0);
-        let share = (memory / FULL_VCPU_MB).min(1.0);
+        let share = (memory_of(&self.memory, function) / FULL_VCPU_MB).min(1.0);
         let waiting = wall.saturating_sub(cpu).as_secs_f64() * 1000.0;
         (waiting + cpu.as_secs_f64() * 1000.0 / share).ceil().max(1.0)
     }
@@ -183,24 +193,23 @@ impl Bench {
         let mut counts = BTreeMap::new();
         for source in self.sources.clone() {
             loop {
-                self.meter.take();
-                let (cpu0, t0) = (cpu_time(), Instant::now());
-                let polled = poll_once(&stack.sqs, &source, &self.consumers, 0).await.unwrap_or_default();
-                let (wall, cpu) = (t0.elapsed(), cpu_time().saturating_sub(cpu0));
-                let usage = self.meter.take();
+                let (polled, usage, billed) = self.metered(&source.function, poll_once(&stack.sqs, &source, &self.consumers, 0)).await;
+                let polled = polled.unwrap_or_default();
                 if polled.received == 0 {
                     break;
                 }
-                let billed = self.billed(&source.function, wall, cpu);
-                let m = self.consumed.entry(source.function.clone()).or_default();
-                m.n += polled.received as u64;
-                m.usage += &usage;
-                m.billed_ms += billed;
+                self.consumed.entry(source.function.clone()).or_default().record(polled.received as u64, &usage, billed);
                 *counts.entry(source.function.clone()).or_default() += polled.received as u64;
             }
         }
         counts
     }
+}
+
+/// A function's memory setting (MB) as Terraform gives it; 128 MB (Lambda's default) for
+/// one it does not name.
+fn memory_of(memory: &BTreeMap<String, f64>, function: &str) -> f64 {
+    memory.get(function).copied().unwrap_or(128.0)
 }
 
 /// Dollars per invocation, by line.
@@ -268,7 +277,7 @@ async fn bench() -> Result<(), String> {
     let consumers = InProcess { notify: Some(stack.notify_function()), sync: Some(stack.sync_to_bucket()) };
     let sources =
         vec![stack.source("notify", &stack.notifications_url, 1).await, stack.source("labor-market-sync", &stack.integration_url, 1).await];
-    let mut b = Bench { meter, memory: memory.clone(), consumers, sources, consumed: BTreeMap::new() };
+    let mut b = Bench { meter, memory, consumers, sources, consumed: BTreeMap::new() };
     let mut rows: Vec<Row> = Vec::new();
     let valid_until = (jiff::Zoned::now().date() + jiff::Span::new().days(60)).to_string();
 
@@ -344,7 +353,7 @@ async fn bench() -> Result<(), String> {
     let (_, admin) = stack.admin_token().await;
     let (mut declare, mut submit, mut decide) = (Measured::default(), Measured::default(), Measured::default());
     for i in 0..samples {
-        let declaration = json!({"file_name": "приказ.pdf", "content_type": "application/pdf", "size_bytes": integration::SMALL_PDF.len()});
+        let declaration = bodies::attachment("приказ.pdf", "application/pdf", integration::SMALL_PDF.len());
         let declared =
             b.request(&stack, &mut declare, Method::POST, "/v1/access-requests/attachments", Some(declaration), Some(&admin)).await?;
         declare.client_puts += 1;
@@ -418,19 +427,18 @@ async fn bench() -> Result<(), String> {
         name: format!("inactivity-sweep, one night over {STAFF} staff ({candidates} candidates, the only accounts it reads)"),
         function: "inactivity-sweep".into(),
         http: false,
-        m: night.clone(),
+        m: night,
     });
     println!("sweep: {report}");
 
     // The consumers, per message.
-    let consumed = b.consumed.clone();
+    let Bench { consumed, memory, .. } = b;
     for (function, m) in &consumed {
         rows.push(Row { name: format!("{function}, one message"), function: function.clone(), http: false, m: m.clone() });
     }
-    let per_message: BTreeMap<String, Cost> =
-        consumed.iter().map(|(f, m)| (f.clone(), cost(m, memory.get(f).copied().unwrap_or(128.0), false))).collect();
+    let per_message: BTreeMap<String, Cost> = consumed.iter().map(|(f, m)| (f.clone(), cost(m, memory_of(&memory, f), false))).collect();
     let with_follow_on = |row: &Row| -> Cost {
-        let own = cost(&row.m, memory.get(&row.function).copied().unwrap_or(128.0), row.http);
+        let own = cost(&row.m, memory_of(&memory, &row.function), row.http);
         row.m
             .follow_on
             .iter()
@@ -456,7 +464,7 @@ async fn bench() -> Result<(), String> {
         let n = row.m.n.max(1);
         let per = row.m.usage.per(n);
         let follow: Vec<String> = row.m.follow_on.iter().map(|(f, c)| format!("{f} {:.2}", *c as f64 / n as f64)).collect();
-        let mb = memory.get(&row.function).copied().unwrap_or(128.0);
+        let mb = memory_of(&memory, &row.function);
         md.push_str(&format!(
             "| {} | {} | {mb:.0} | {:.1} | {} | {:.1} / {:.1} | {:.2} / {:.2} | {} | {} | {} |\n",
             row.name,

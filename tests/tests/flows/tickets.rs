@@ -179,17 +179,10 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
     let stack = TestStack::new().await;
     let pdf = stack.attach("/v1/tickets/attachments", None, "скриншот ошибки.pdf", "application/pdf", SMALL_PDF).await;
     let exe = stack.attach("/v1/tickets/attachments", None, "invoice.pdf", "application/pdf", b"MZ\x90\x00 not a PDF").await;
-    let never = {
-        let res = stack
-            .call(
-                Method::POST,
-                "/v1/tickets/attachments",
-                Some(json!({"file_name": "a.png", "content_type": "image/png", "size_bytes": 10})),
-                &[],
-            )
-            .await;
-        res.body["attachment_id"].as_str().unwrap().to_owned()
-    };
+    let never = stack.declare_attachment("/v1/tickets/attachments", None, "a.png", "image/png", 10).await.body["attachment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let mut body = integration::bodies::ticket();
     body["attachment_ids"] = json!([pdf, exe, never, "not-an-id"]);
@@ -216,14 +209,7 @@ async fn tkt_1_attachments_count_only_when_uploaded_as_declared_and_only_once() 
     let again = stack.call_from("198.51.100.9", Method::POST, "/v1/tickets", Some(body), &[]).await;
     assert_eq!(again.field_errors(), vec![("attachment_ids.0".into(), "attachment_missing".into())], "cited once only");
 
-    let res = stack
-        .call(
-            Method::POST,
-            "/v1/tickets/attachments",
-            Some(json!({"file_name": "a.exe", "content_type": "application/x-msdownload", "size_bytes": 11_000_000})),
-            &[],
-        )
-        .await;
+    let res = stack.declare_attachment("/v1/tickets/attachments", None, "a.exe", "application/x-msdownload", 11_000_000).await;
     assert_eq!(res.field_errors(), vec![("content_type".into(), "invalid_value".into()), ("size_bytes".into(), "file_too_large".into())]);
 }
 
@@ -469,14 +455,7 @@ async fn attachments_cannot_change_after_they_are_cited() {
     // Finding 9: the presigned PUT still works after citation, but every read serves the
     // version that was checked and cited.
     let stack = TestStack::new().await;
-    let declared = stack
-        .call(
-            Method::POST,
-            "/v1/tickets/attachments",
-            Some(json!({"file_name": "скан.pdf", "content_type": "application/pdf", "size_bytes": SMALL_PDF.len()})),
-            &[],
-        )
-        .await;
+    let declared = stack.declare_attachment("/v1/tickets/attachments", None, "скан.pdf", "application/pdf", SMALL_PDF.len()).await;
     let url = declared.body["upload_url"].as_str().unwrap().to_owned();
     let mut headers: Vec<(String, String)> =
         declared.body["upload_headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
