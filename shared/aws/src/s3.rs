@@ -622,4 +622,120 @@ mod tests {
             assert_eq!(resigned(&theirs), header(&theirs, "authorization").unwrap());
         }
     }
+
+    /// What the adapter does with S3's answers: a connector that answers from a script.
+    mod answers {
+        use super::*;
+        use aws_credential_types::Credentials;
+        use aws_smithy_runtime_api::client::http::HttpConnectorFuture;
+        use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+        use aws_smithy_runtime_api::client::result::ConnectorError;
+        use std::collections::VecDeque;
+        use std::sync::Mutex;
+
+        /// One scripted answer: a status with headers, or no answer at all.
+        enum Next {
+            Status(u16, &'static [(&'static str, &'static str)]),
+            Reset,
+        }
+
+        #[derive(Clone, Debug, Default)]
+        struct Script(Arc<Mutex<VecDeque<Next>>>);
+
+        impl std::fmt::Debug for Next {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    Next::Status(s, _) => write!(f, "{s}"),
+                    Next::Reset => write!(f, "reset"),
+                }
+            }
+        }
+
+        impl HttpConnector for Script {
+            fn call(&self, _: HttpRequest) -> HttpConnectorFuture {
+                let next = self.0.lock().unwrap().pop_front().expect("a call beyond the script");
+                HttpConnectorFuture::ready(match next {
+                    Next::Status(status, headers) => {
+                        let mut response = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+                        for (k, v) in headers {
+                            response.headers_mut().insert(*k, *v);
+                        }
+                        Ok(response)
+                    }
+                    Next::Reset => Err(ConnectorError::io("connection reset by peer".into())),
+                })
+            }
+        }
+
+        /// Counts the answers the adapter reports (what the bench meter counts).
+        #[derive(Debug, Default)]
+        struct Answers(Mutex<Vec<&'static str>>);
+
+        impl Observe for Answers {
+            fn answered(&self, service: &'static str, operation: &'static str) {
+                assert_eq!(service, "S3");
+                self.0.lock().unwrap().push(operation);
+            }
+        }
+
+        fn scripted(script: Vec<Next>) -> (S3Files, Script, Arc<Answers>) {
+            let config = aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-central-1"))
+                .credentials_provider(SharedCredentialsProvider::new(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test")))
+                .build();
+            let answers = Arc::new(Answers::default());
+            let files = S3Files::new(&config, "enbek-prod-files", vec![answers.clone()]);
+            let connector = Script(Arc::new(Mutex::new(script.into())));
+            files.transport.connector.set(SharedHttpConnector::new(connector.clone())).expect("not yet built");
+            (files, connector, answers)
+        }
+
+        const FOUND: &[(&str, &str)] =
+            &[("content-length", "45"), ("content-type", "application/pdf"), ("x-amz-version-id", "v2"), ("etag", "\"abc\"")];
+
+        #[tokio::test]
+        async fn a_call_with_no_answer_or_a_503_is_tried_again_and_then_answers() {
+            let (files, script, answers) = scripted(vec![Next::Reset, Next::Status(503, &[]), Next::Status(200, FOUND)]);
+            let object = files.head("k").await.unwrap().expect("found");
+            assert_eq!(
+                object,
+                StoredObject {
+                    size_bytes: 45,
+                    content_type: Some("application/pdf".into()),
+                    version_id: Some("v2".into()),
+                    etag: Some("\"abc\"".into())
+                }
+            );
+            assert!(script.0.lock().unwrap().is_empty(), "three attempts");
+            assert_eq!(*answers.0.lock().unwrap(), ["HeadObject", "HeadObject"], "two answers arrived (a reset is not one)");
+        }
+
+        #[tokio::test]
+        async fn after_three_failed_attempts_the_store_is_unavailable() {
+            let (files, _, _) = scripted(vec![Next::Status(503, &[]), Next::Status(500, &[]), Next::Reset]);
+            assert!(matches!(files.put("k", "text/csv", b"a".to_vec()).await, Err(StoreError::Unavailable(_))));
+        }
+
+        #[tokio::test]
+        async fn a_refusal_is_not_retried_and_a_missing_object_is_none() {
+            // One scripted answer each: a second call would panic.
+            let (files, _, _) = scripted(vec![Next::Status(403, &[])]);
+            let err = files.first_bytes("k", None, 8).await.unwrap_err();
+            assert!(matches!(err, StoreError::Other(_)) && error_chain(&err).contains("403"), "{}", error_chain(&err));
+            let (files, _, _) = scripted(vec![Next::Status(404, &[])]);
+            assert_eq!(files.head("k").await.unwrap(), None);
+            let (files, _, _) = scripted(vec![Next::Status(416, &[])]);
+            assert_eq!(files.first_bytes("k", None, 8).await.unwrap(), Vec::<u8>::new(), "an empty object has no first bytes");
+        }
+
+        #[tokio::test]
+        async fn presigning_sends_nothing() {
+            let (files, _, answers) = scripted(vec![]);
+            let url = files.presign_put("tickets/a", "image/png", 10, 900).await.unwrap();
+            assert!(url.url.starts_with("https://enbek-prod-files.s3.eu-central-1.amazonaws.com/tickets/a?x-id=PutObject&"), "{}", url.url);
+            files.presign_get("tickets/a", Some("v1"), "a.png", 300).await.unwrap();
+            assert!(answers.0.lock().unwrap().is_empty());
+        }
+    }
 }
