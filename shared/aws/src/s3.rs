@@ -18,6 +18,7 @@
 use crate::Observe;
 use async_trait::async_trait;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningInstructions, SigningSettings,
     UriPathNormalizationMode,
@@ -30,7 +31,7 @@ use aws_smithy_types::body::SdkBody;
 use enbek_core::ports::{FileStore, StoreError, StoredObject, UploadUrl};
 use http::{HeaderMap, Method, StatusCode};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 /// Attempts per call (the SDK's standard retry mode makes 3 too).
@@ -72,19 +73,26 @@ impl std::fmt::Debug for S3Files {
 }
 
 /// The HTTP connector, built on the first call that goes over the network (presigning does
-/// not), so a cold start does not pay for a TLS context it may not use.
+/// not), so a cold start does not pay for a TLS context it may not use; and the credentials,
+/// kept until shortly before they expire (as the SDK's identity cache does).
 struct Transport {
     settings: HttpConnectorSettings,
     sleep: Option<SharedAsyncSleep>,
-    connector: OnceLock<SharedHttpConnector>,
+    connector: OnceLock<Option<SharedHttpConnector>>,
+    credentials: Mutex<Option<(Credentials, SystemTime)>>,
 }
 
+/// How long credentials without an expiry are kept, and how long before an expiry they are
+/// renewed (the SDK's lazy identity cache uses the same defaults).
+const CREDENTIALS_KEPT: Duration = Duration::from_secs(15 * 60);
+const CREDENTIALS_RENEWED_BEFORE: Duration = Duration::from_secs(10);
+
 impl Transport {
-    fn connector(&self) -> &SharedHttpConnector {
-        self.connector.get_or_init(|| {
-            aws_smithy_http_client::default_connector(&self.settings, self.sleep.clone())
-                .expect("the rustls-aws-lc feature of aws-smithy-http-client provides a default connector")
-        })
+    fn connector(&self) -> Result<&SharedHttpConnector, StoreError> {
+        self.connector
+            .get_or_init(|| aws_smithy_http_client::default_connector(&self.settings, self.sleep.clone()))
+            .as_ref()
+            .ok_or_else(|| StoreError::other("no HTTP connector: aws-smithy-http-client was built without a TLS provider"))
     }
 }
 
@@ -130,7 +138,12 @@ impl S3Files {
             },
             credentials: config.credentials_provider().unwrap_or_else(|| SharedCredentialsProvider::new(NoCredentials)),
             clock: config.time_source().unwrap_or_default(),
-            transport: Arc::new(Transport { settings: settings.build(), sleep: config.sleep_impl(), connector: OnceLock::new() }),
+            transport: Arc::new(Transport {
+                settings: settings.build(),
+                sleep: config.sleep_impl(),
+                connector: OnceLock::new(),
+                credentials: Mutex::new(None),
+            }),
             observers,
         }
     }
@@ -150,10 +163,23 @@ impl S3Files {
         url
     }
 
+    /// The credentials to sign with: the kept ones while valid, else the provider's.
+    async fn credentials(&self) -> Result<Credentials, StoreError> {
+        let now = self.clock.now();
+        let kept = |c: &(Credentials, SystemTime)| c.1 > now + CREDENTIALS_RENEWED_BEFORE;
+        if let Some((credentials, _)) = self.transport.credentials.lock().unwrap_or_else(|e| e.into_inner()).as_ref().filter(|c| kept(c)) {
+            return Ok(credentials.clone());
+        }
+        let credentials = self.credentials.provide_credentials().await.map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        let until = credentials.expiry().unwrap_or(now + CREDENTIALS_KEPT);
+        *self.transport.credentials.lock().unwrap_or_else(|e| e.into_inner()) = Some((credentials.clone(), until));
+        Ok(credentials)
+    }
+
     /// Signs `call` now (by the configuration's clock): in its query string for `expires_in`
     /// (a URL a browser sends), or in its headers.
     async fn signed(&self, call: &Call<'_>, expires_in: Option<Duration>) -> Result<http::Request<SdkBody>, StoreError> {
-        let credentials = self.credentials.provide_credentials().await.map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        let credentials = self.credentials().await?;
         let url = self.url(call.key, &call.query);
         let headers: Vec<(&str, &str)> = call.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let instructions =
@@ -178,35 +204,39 @@ impl S3Files {
     }
 
     /// Sends `call`, signed afresh for each attempt; retries what S3 documents as retryable
-    /// (500, 503 SlowDown, and no answer at all). Any other answer is returned as it is.
+    /// (500, 503 SlowDown), no answer at all, and an attempt that takes longer than
+    /// [`ATTEMPT_TIMEOUT`] to its last byte. Any other answer is returned as it is.
     async fn send(&self, call: Call<'_>) -> Result<Answer, StoreError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let request = self.signed(&call, None).await?;
-            let request = aws_smithy_runtime_api::http::Request::try_from(request).map_err(failure)?;
-            let outcome = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.transport.connector().call(request)).await {
-                Ok(Ok(response)) => {
-                    for o in &self.observers {
-                        o.answered("S3", call.operation);
-                    }
-                    let (head, body) = response.try_into_http1x().map_err(failure)?.into_parts();
-                    let (status, headers) = (head.status, head.headers);
-                    match http_body_util::BodyExt::collect(body).await {
-                        Ok(body) if !retryable(status) => return Ok(Answer { status, headers, body: body.to_bytes() }),
-                        Ok(body) => StoreError::Unavailable(s3_error(call.operation, status, &body.to_bytes()).into()),
-                        Err(e) => StoreError::Unavailable(e),
-                    }
-                }
-                Ok(Err(e)) => StoreError::Unavailable(Box::new(e)),
-                Err(e) => StoreError::Unavailable(Box::new(e)),
+            let error = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(&call)).await {
+                Ok(Ok(answer)) if !retryable(answer.status) => return Ok(answer),
+                Ok(Ok(answer)) => StoreError::Unavailable(s3_error(call.operation, answer.status, &answer.body).into()),
+                Ok(Err(e @ StoreError::Unavailable(_))) => e,
+                // A request this adapter could not build or sign: the same again would fail alike.
+                Ok(Err(e)) => return Err(e),
+                Err(elapsed) => StoreError::Unavailable(Box::new(elapsed)),
             };
             if attempt >= ATTEMPTS {
-                return Err(outcome);
+                return Err(error);
             }
-            tracing::warn!(operation = call.operation, attempt, error = %error_chain(&outcome), "S3 call failed; retrying");
+            tracing::warn!(operation = call.operation, attempt, error = %error_chain(&error), "S3 call failed; retrying");
             tokio::time::sleep(backoff(attempt)).await;
         }
+    }
+
+    /// One attempt of `call`: S3's answer, whatever its status, read to the end.
+    async fn attempt(&self, call: &Call<'_>) -> Result<Answer, StoreError> {
+        let request = self.signed(call, None).await?;
+        let request = aws_smithy_runtime_api::http::Request::try_from(request).map_err(failure)?;
+        let response = self.transport.connector()?.call(request).await.map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+        for o in &self.observers {
+            o.answered("S3", call.operation);
+        }
+        let (head, body) = response.try_into_http1x().map_err(failure)?.into_parts();
+        let body = http_body_util::BodyExt::collect(body).await.map_err(StoreError::Unavailable)?.to_bytes();
+        Ok(Answer { status: head.status, headers: head.headers, body })
     }
 }
 
@@ -433,7 +463,6 @@ mod tests {
     /// in its headers must carry the signature the SDK's settings give it.
     mod same_as_the_sdk {
         use super::*;
-        use aws_credential_types::Credentials;
         use aws_sdk_s3::presigning::PresigningConfig;
         use aws_smithy_async::time::StaticTimeSource;
         use aws_smithy_runtime_api::client::http::{http_client_fn, HttpConnectorFuture};
@@ -491,7 +520,7 @@ mod tests {
         fn ours(config: &aws_config::SdkConfig) -> (S3Files, Capture) {
             let capture = Capture::default();
             let files = S3Files::new(config, BUCKET, vec![]);
-            files.transport.connector.set(SharedHttpConnector::new(capture.clone())).expect("not yet built");
+            files.transport.connector.set(Some(SharedHttpConnector::new(capture.clone()))).expect("not yet built");
             (files, capture)
         }
 
@@ -679,15 +708,19 @@ mod tests {
         }
 
         fn scripted(script: Vec<Next>) -> (S3Files, Script, Arc<Answers>) {
+            scripted_with(script, SharedCredentialsProvider::new(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test")))
+        }
+
+        fn scripted_with(script: Vec<Next>, credentials: SharedCredentialsProvider) -> (S3Files, Script, Arc<Answers>) {
             let config = aws_config::SdkConfig::builder()
                 .behavior_version(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new("eu-central-1"))
-                .credentials_provider(SharedCredentialsProvider::new(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test")))
+                .credentials_provider(credentials)
                 .build();
             let answers = Arc::new(Answers::default());
             let files = S3Files::new(&config, "enbek-prod-files", vec![answers.clone()]);
             let connector = Script(Arc::new(Mutex::new(script.into())));
-            files.transport.connector.set(SharedHttpConnector::new(connector.clone())).expect("not yet built");
+            files.transport.connector.set(Some(SharedHttpConnector::new(connector.clone()))).expect("not yet built");
             (files, connector, answers)
         }
 
@@ -727,6 +760,35 @@ mod tests {
             assert_eq!(files.head("k").await.unwrap(), None);
             let (files, _, _) = scripted(vec![Next::Status(416, &[])]);
             assert_eq!(files.first_bytes("k", None, 8).await.unwrap(), Vec::<u8>::new(), "an empty object has no first bytes");
+        }
+
+        /// Credentials that expire `lifetime` from now (never, if `None`); counts the asks.
+        #[derive(Debug)]
+        struct Counted(Arc<std::sync::atomic::AtomicUsize>, Option<Duration>);
+
+        impl ProvideCredentials for Counted {
+            fn provide_credentials<'a>(&'a self) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+            where
+                Self: 'a,
+            {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let expiry = self.1.map(|d| SystemTime::now() + d);
+                aws_credential_types::provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+                    "ASIA", "secret", None, expiry, "counted",
+                )))
+            }
+        }
+
+        #[tokio::test]
+        async fn credentials_are_asked_for_once_while_valid_and_again_near_their_expiry() {
+            for (lifetime, asks) in [(None, 1), (Some(Duration::from_secs(3600)), 1), (Some(Duration::from_secs(5)), 2)] {
+                let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let provider = SharedCredentialsProvider::new(Counted(counter.clone(), lifetime));
+                let (files, _, _) = scripted_with(vec![Next::Status(200, FOUND), Next::Status(200, FOUND)], provider);
+                files.head("a").await.unwrap();
+                files.head("b").await.unwrap();
+                assert_eq!(counter.load(std::sync::atomic::Ordering::SeqCst), asks, "lifetime {lifetime:?}");
+            }
         }
 
         #[tokio::test]
