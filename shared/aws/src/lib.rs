@@ -1,5 +1,6 @@
 //! The AWS adapters of `enbek-core`'s ports: DynamoDB (one table, single-table design), and,
-//! behind cargo features so a function links only the SDKs it uses, S3 (`s3`) and SQS (`sqs`).
+//! behind cargo features so a function links only what it uses, S3 (`s3`: signed calls without
+//! the S3 SDK, see [`s3`]), SQS (`sqs`), SES (`ses`) and Secrets Manager (`secrets`).
 //!
 //! One AWS configuration load per process ([`Aws::load`]); `AWS_ENDPOINT_URL` (the SDK's own
 //! variable) points every client at a local endpoint such as `moto_server`.
