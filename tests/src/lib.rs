@@ -767,14 +767,23 @@ impl TestStack {
 /// Uploads `body` as a browser would, with the URL and headers of a declaration's answer
 /// (`declared`, a 201); returns the attachment ID.
 pub async fn upload_declared(declared: &TestResponse, content_type: &str, body: &[u8]) -> String {
-    let url = declared.body["upload_url"].as_str().expect("upload_url");
-    let mut put_headers: Vec<(String, String)> = declared.body["upload_headers"]
-        .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect())
-        .unwrap_or_default();
-    put_headers.push(("Content-Type".into(), content_type.into()));
-    assert_eq!(http_put(url, &put_headers, body).await, 200, "upload to the presigned URL");
+    let (url, headers) = upload_request(declared, content_type);
+    assert_eq!(http_put(&url, &headers, body).await, 200, "upload to the presigned URL");
     declared.body["attachment_id"].as_str().expect("attachment_id").to_owned()
+}
+
+/// The URL and headers a browser PUTs a declared upload with: the declaration's answer's
+/// `upload_url` and `upload_headers`, and the file's `Content-Type`.
+pub fn upload_request(declared: &TestResponse, content_type: &str) -> (String, Vec<(String, String)>) {
+    let url = declared.body["upload_url"].as_str().expect("upload_url").to_owned();
+    let mut headers: Vec<(String, String)> = declared.body["upload_headers"]
+        .as_object()
+        .expect("upload_headers")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().expect("an upload header's value is a string").to_owned()))
+        .collect();
+    headers.push(("Content-Type".into(), content_type.into()));
+    (url, headers)
 }
 
 /// The `p` quantile (0..=1) of `sorted` (nearest rank; the median for 0.5), 0 when empty: the

@@ -104,11 +104,13 @@ struct Call<'a> {
     key: &'a str,
     query: Vec<(&'static str, String)>,
     headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
+    /// Shared by every attempt's request (a clone is a reference count, not a copy).
+    body: bytes::Bytes,
 }
 
-/// What S3 answered.
+/// What S3 answered to `operation`.
 struct Answer {
+    operation: &'static str,
     status: StatusCode,
     headers: HeaderMap,
     body: bytes::Bytes,
@@ -117,6 +119,16 @@ struct Answer {
 impl Answer {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The answer as one line (see [`s3_error`]).
+    fn explained(&self) -> String {
+        s3_error(self.operation, self.status, &self.body)
+    }
+
+    /// An answer the caller does not expect: a failure, as S3 explained it.
+    fn refused(&self) -> StoreError {
+        StoreError::Other(self.explained().into())
     }
 }
 
@@ -212,7 +224,7 @@ impl S3Files {
             attempt += 1;
             let error = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(&call)).await {
                 Ok(Ok(answer)) if !retryable(answer.status) => return Ok(answer),
-                Ok(Ok(answer)) => StoreError::Unavailable(s3_error(call.operation, answer.status, &answer.body).into()),
+                Ok(Ok(answer)) => StoreError::Unavailable(answer.explained().into()),
                 Ok(Err(e @ StoreError::Unavailable(_))) => e,
                 // A request this adapter could not build or sign: the same again would fail alike.
                 Ok(Err(e)) => return Err(e),
@@ -236,7 +248,7 @@ impl S3Files {
         }
         let (head, body) = response.try_into_http1x().map_err(failure)?.into_parts();
         let body = http_body_util::BodyExt::collect(body).await.map_err(StoreError::Unavailable)?.to_bytes();
-        Ok(Answer { status: head.status, headers: head.headers, body })
+        Ok(Answer { operation: call.operation, status: head.status, headers: head.headers, body })
     }
 }
 
@@ -249,14 +261,15 @@ impl FileStore for S3Files {
             key,
             query: vec![("x-id", "PutObject".to_owned())],
             headers: vec![("content-length", size_bytes.to_string()), ("content-type", content_type.to_owned())],
-            body: Vec::new(),
+            body: bytes::Bytes::new(),
         };
         self.presigned(call, expires_in_secs).await
     }
 
     async fn head(&self, key: &str) -> Result<Option<StoredObject>, StoreError> {
-        let answer =
-            self.send(Call { operation: "HeadObject", method: Method::HEAD, key, query: vec![], headers: vec![], body: vec![] }).await?;
+        let answer = self
+            .send(Call { operation: "HeadObject", method: Method::HEAD, key, query: vec![], headers: vec![], body: bytes::Bytes::new() })
+            .await?;
         match answer.status {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => Ok(Some(StoredObject {
@@ -265,7 +278,7 @@ impl FileStore for S3Files {
                 version_id: answer.header("x-amz-version-id").map(str::to_owned),
                 etag: answer.header("etag").map(str::to_owned),
             })),
-            s => Err(StoreError::Other(s3_error("HeadObject", s, &answer.body).into())),
+            _ => Err(answer.refused()),
         }
     }
 
@@ -276,21 +289,21 @@ impl FileStore for S3Files {
             key,
             query: [("x-id", "GetObject".to_owned())].into_iter().chain(version.map(|v| ("versionId", v.to_owned()))).collect(),
             headers: vec![("range", format!("bytes=0-{}", n.saturating_sub(1)))],
-            body: vec![],
+            body: bytes::Bytes::new(),
         };
         let answer = self.send(call).await?;
         match answer.status {
             s if s.is_success() => Ok(answer.body.iter().copied().take(n as usize).collect()),
             // An empty object has no byte 0 to start a range at.
             StatusCode::RANGE_NOT_SATISFIABLE => Ok(Vec::new()),
-            s => Err(StoreError::Other(s3_error("GetObject", s, &answer.body).into())),
+            _ => Err(answer.refused()),
         }
     }
 
     async fn presign_get(&self, key: &str, version: Option<&str>, file_name: &str, expires_in_secs: u64) -> Result<String, StoreError> {
         let mut query = vec![("x-id", "GetObject".to_owned()), ("response-content-disposition", content_disposition(file_name))];
         query.extend(version.map(|v| ("versionId", v.to_owned())));
-        let call = Call { operation: "GetObject", method: Method::GET, key, query, headers: vec![], body: vec![] };
+        let call = Call { operation: "GetObject", method: Method::GET, key, query, headers: vec![], body: bytes::Bytes::new() };
         Ok(self.presigned(call, expires_in_secs).await?.url)
     }
 
@@ -305,13 +318,13 @@ impl FileStore for S3Files {
                 ("content-type", content_type.to_owned()),
                 ("x-amz-server-side-encryption", "AES256".to_owned()),
             ],
-            body,
+            body: body.into(),
         };
         let answer = self.send(call).await?;
         if answer.status.is_success() {
             Ok(())
         } else {
-            Err(StoreError::Other(s3_error("PutObject", answer.status, &answer.body).into()))
+            Err(answer.refused())
         }
     }
 }
@@ -493,12 +506,16 @@ mod tests {
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000)
         }
 
+        /// Session credentials, as Lambda's are.
+        fn credentials() -> Credentials {
+            Credentials::new("ASIAEXAMPLE", "secret/key+example", Some("session-token".into()), None, "test")
+        }
+
         fn config(endpoint: Option<&str>) -> aws_config::SdkConfig {
-            let credentials = Credentials::new("ASIAEXAMPLE", "secret/key+example", Some("session-token".into()), None, "test");
             let mut b = aws_config::SdkConfig::builder()
                 .behavior_version(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new("eu-central-1"))
-                .credentials_provider(SharedCredentialsProvider::new(credentials))
+                .credentials_provider(SharedCredentialsProvider::new(credentials()))
                 .time_source(StaticTimeSource::new(at()));
             if let Some(e) = endpoint {
                 b = b.endpoint_url(e);
@@ -541,8 +558,7 @@ mod tests {
             let headers: Vec<(&str, &str)> =
                 r.headers().iter().filter(|(k, _)| !added.contains(&k.to_ascii_lowercase().as_str())).collect();
             let body = r.body().bytes().expect("an in-memory body");
-            let credentials = Credentials::new("ASIAEXAMPLE", "secret/key+example", Some("session-token".into()), None, "test");
-            let instructions = sigv4("eu-central-1", &credentials.into(), at(), r.method(), r.uri(), &headers, body, None).unwrap();
+            let instructions = sigv4("eu-central-1", &credentials().into(), at(), r.method(), r.uri(), &headers, body, None).unwrap();
             let authorization = instructions.headers().find(|(k, _)| *k == "authorization").map(|(_, v)| v.to_owned());
             authorization.unwrap()
         }

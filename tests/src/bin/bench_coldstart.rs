@@ -381,8 +381,8 @@ async fn bench() -> Result<(), String> {
         }
     }
     for (k, t) in targets.iter().enumerate() {
-        let Some(w) = warm_runs[k].clone() else { continue };
-        let (init, first) = (median(inits[k].clone()), median(firsts[k].clone()));
+        let Some(w) = warm_runs[k].take() else { continue };
+        let (init, first) = (median(std::mem::take(&mut inits[k])), median(std::mem::take(&mut firsts[k])));
         let zip = t.zip.as_ref().and_then(|z| std::fs::metadata(z).ok()).map(|m| m.len() as f64 / 1_048_576.0);
         eprintln!(
             "{:<36} init {init:>7.1} ms  first {first:>7.1} ms  rss cold {:>6} KiB  after {warm}: rss {:>6} KiB hwm {:>6} KiB  warm p50 {:>6.2} ms  errors {}",

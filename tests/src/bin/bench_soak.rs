@@ -48,7 +48,7 @@ fn env(name: &str, default: &str) -> String {
 async fn call(base: &str, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Result<(u16, Value), String> {
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     if let Some(t) = token {
-        headers.push(("Authorization".to_owned(), format!("Bearer {t}")));
+        headers.push(("Authorization".to_owned(), integration::bearer(t)));
     }
     let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
     // A request that hangs (a function restarted under it) is an error, not a stalled soak.

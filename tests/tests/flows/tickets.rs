@@ -456,10 +456,7 @@ async fn attachments_cannot_change_after_they_are_cited() {
     // version that was checked and cited.
     let stack = TestStack::new().await;
     let declared = stack.declare_attachment("/v1/tickets/attachments", None, "скан.pdf", "application/pdf", SMALL_PDF.len()).await;
-    let url = declared.body["upload_url"].as_str().unwrap().to_owned();
-    let mut headers: Vec<(String, String)> =
-        declared.body["upload_headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
-    headers.push(("Content-Type".into(), "application/pdf".into()));
+    let (url, headers) = integration::upload_request(&declared, "application/pdf");
     assert_eq!(http_put(&url, &headers, SMALL_PDF).await, 200);
     let mut body = integration::bodies::ticket();
     body["attachment_ids"] = json!([declared.body["attachment_id"]]);
